@@ -1,0 +1,98 @@
+//! Command-line flags as plain data (clap derive). The `///` comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// chiso (chỉ số): satisfaction indices and the CCHC (PAR) index from citizen surveys.
+#[derive(Debug, Parser)]
+#[command(name = "chiso", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check survey batches against a questionnaire and keep the accepted answers in the store.
+    Ingest(IngestArgs),
+    /// Run the same checks as `ingest` and store nothing.
+    Validate(ValidateArgs),
+    /// List the batches in a store.
+    Batches(BatchesArgs),
+    /// List the questionnaires chiso knows, with their item counts.
+    Surveys,
+}
+
+/// Where the store lives.
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// Store directory [default: $CHISO_STORE, else ./chiso-data].
+    #[arg(
+        long,
+        env = "CHISO_STORE",
+        default_value = "chiso-data",
+        hide_env_values = true
+    )]
+    pub store: PathBuf,
+}
+
+/// How batch files are read.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Sheet to read from a workbook (default: the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Encoding of text files that are neither UTF-8 nor UTF-16, e.g. windows-1258.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+    /// Problems to print per file (all of them go to the quarantine file).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub show: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
+    #[arg(long)]
+    pub survey: String,
+    /// Survey year the batches belong to.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: i32,
+    /// Also store the columns the questionnaire marks as identifying people (pii).
+    #[arg(long)]
+    pub keep_pii: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Batch files: CSV or tab-separated text (UTF-8, UTF-16), or .xlsx workbooks.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
+    #[arg(long)]
+    pub survey: String,
+    /// Survey year: checks a `year` column, and with --store, ids already stored.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: Option<i32>,
+    /// Also check respondent ids against this store (needs --year).
+    #[arg(long, requires = "year")]
+    pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchesArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Print the manifest entries as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,215 @@
+//! `chiso ingest`: check batches and store the accepted answers, exactly once.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context;
+
+use super::exit;
+use crate::cli::{IngestArgs, ReadArgs};
+use crate::ingest::{CheckOptions, CheckedBatch, ReadOptions, Refusal, check_file};
+use crate::store::{BatchEntry, NewBatch, Store};
+
+pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let inst = super::instrument_for(&args.survey, Some(args.year))?;
+    let store = Store::open_or_create(&args.store.store)?;
+    let lock = store.lock()?;
+    let manifest = store.manifest()?;
+    store.sweep(&lock, &manifest)?;
+    let mut stored = store
+        .stored_ids(&manifest, &inst.id, args.year)
+        .context("reading the respondent ids already stored")?;
+    let opts = CheckOptions {
+        instrument: &inst,
+        year: Some(args.year),
+        read: read_options(&args.read),
+        keep_pii: args.keep_pii,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let mut checked: Vec<CheckedBatch> = Vec::new();
+    let mut refused = 0;
+    for path in &args.files {
+        match check_file(path, &opts, &stored) {
+            Err(r) => {
+                report_refusal(&r);
+                refused += 1;
+            }
+            Ok(b) => {
+                if let Some(prev) = manifest.find(&b.id) {
+                    println!(
+                        "{}: already stored as batch {} (ingested {}): nothing changed",
+                        b.file,
+                        prev.short_id(),
+                        prev.ingested_at
+                    );
+                    continue;
+                }
+                if checked.iter().any(|c| c.id == b.id) {
+                    println!(
+                        "{}: same content as an earlier file of this run: skipped",
+                        b.file
+                    );
+                    continue;
+                }
+                if let Ok(ids) = b
+                    .rows
+                    .column("respondent_id")
+                    .and_then(|c| c.str().cloned())
+                {
+                    stored.extend(ids.iter().flatten().map(str::to_string));
+                }
+                checked.push(b);
+            }
+        }
+    }
+    if refused > 0 {
+        eprintln!(
+            "nothing stored: {refused} of {} file(s) refused",
+            args.files.len()
+        );
+        return Ok(ExitCode::from(exit::REFUSED));
+    }
+    let ingested_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let mut batches = Vec::with_capacity(checked.len());
+    for b in &checked {
+        let dir = format!("survey={}/year={}", inst.id, args.year);
+        let quarantine_file = (!b.violations.is_empty())
+            .then(|| format!("quarantine/{dir}/batch-{}.csv", b.short_id()));
+        batches.push(NewBatch {
+            entry: BatchEntry {
+                id: b.id.clone(),
+                survey: inst.id.clone(),
+                survey_version: inst.version.clone(),
+                year: args.year,
+                source: b.file.clone(),
+                format: b.format.to_string(),
+                rows_read: b.rows_read,
+                accepted: b.accepted() as u64,
+                quarantined: b.quarantined_rows,
+                data_file: format!("data/{dir}/batch-{}.parquet", b.short_id()),
+                quarantine_file,
+                ingested_at: ingested_at.clone(),
+                ignored_columns: b.ignored_columns.clone(),
+                pii_kept: args.keep_pii,
+            },
+            rows: b.rows.clone(),
+            quarantine_csv: (!b.violations.is_empty())
+                .then(|| quarantine_csv(b))
+                .transpose()?,
+        });
+    }
+    let entries: Vec<BatchEntry> = batches.iter().map(|b| b.entry.clone()).collect();
+    store.commit(&lock, manifest, batches)?;
+    let mut code = exit::OK;
+    for (b, e) in checked.iter().zip(&entries) {
+        print_summary(b, args.read.show);
+        println!(
+            "  stored as batch {} in {}",
+            e.short_id(),
+            store.root().display()
+        );
+        if let Some(q) = &e.quarantine_file {
+            println!(
+                "  quarantined rows and reasons: {}",
+                store.path_of(q).display()
+            );
+            code = exit::QUARANTINED;
+        }
+    }
+    Ok(ExitCode::from(code))
+}
+
+pub(super) fn read_options(r: &ReadArgs) -> ReadOptions {
+    ReadOptions {
+        sheet: r.sheet.clone(),
+        encoding: r.encoding.clone(),
+    }
+}
+
+pub(super) fn report_refusal(r: &Refusal) {
+    eprintln!("error: {r}");
+    eprintln!("  the file was refused whole; fix it and run again");
+}
+
+/// The summary of one checked file, and its first problems on stderr.
+pub(super) fn print_summary(b: &CheckedBatch, show: usize) {
+    println!("{} ({})", b.file, b.format);
+    println!("  rows read     {:>9}", b.rows_read);
+    println!("  accepted      {:>9}", b.accepted());
+    let reasons: Vec<String> = b
+        .by_rule
+        .iter()
+        .map(|(r, n)| format!("{} {n}", r.code()))
+        .collect();
+    if reasons.is_empty() {
+        println!("  quarantined   {:>9}", b.quarantined_rows);
+    } else {
+        println!(
+            "  quarantined   {:>9}   ({})",
+            b.quarantined_rows,
+            reasons.join(", ")
+        );
+    }
+    if b.blank_rows > 0 {
+        println!("  blank rows skipped {:>4}", b.blank_rows);
+    }
+    if !b.ignored_columns.is_empty() {
+        println!(
+            "warning: columns not in the questionnaire, ignored: {}",
+            b.ignored_columns.join(", ")
+        );
+    }
+    if !b.pii_dropped.is_empty() {
+        println!(
+            "note: columns identifying people not stored (use --keep-pii to keep them): {}",
+            b.pii_dropped.join(", ")
+        );
+    }
+    let mut hinted = HashSet::new();
+    for v in b.violations.iter().take(show) {
+        eprintln!(
+            "{}:{}: {}: {} [{}]",
+            b.file,
+            v.line,
+            v.column,
+            v.message,
+            v.rule.code()
+        );
+        if hinted.insert(v.rule) {
+            eprintln!("  hint: {}", v.rule.hint());
+        }
+    }
+    if b.violations.len() > show {
+        eprintln!(
+            "{}: … and {} more problems",
+            b.file,
+            b.violations.len() - show
+        );
+    }
+}
+
+/// The quarantine file: one line per broken rule.
+fn quarantine_csv(b: &CheckedBatch) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "line",
+        "respondent_id",
+        "column",
+        "value",
+        "rule",
+        "message",
+    ])?;
+    for v in &b.violations {
+        w.write_record([
+            v.line.to_string().as_str(),
+            &v.respondent_id,
+            &v.column,
+            &v.value,
+            v.rule.code(),
+            &v.message,
+        ])?;
+    }
+    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+}

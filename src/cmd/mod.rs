@@ -1,0 +1,68 @@
+//! One module per subcommand, each with `pub fn run`: thin, calls the library.
+
+mod batches;
+mod ingest;
+mod surveys;
+mod validate;
+
+use std::process::ExitCode;
+
+use thiserror::Error;
+
+use crate::cli::{Cli, Command};
+
+/// Exit statuses, as documented in README.md.
+pub mod exit {
+    /// Every row accepted.
+    pub const OK: u8 = 0;
+    /// A file refused whole: nothing stored.
+    pub const REFUSED: u8 = 1;
+    /// The command line or a named questionnaire is wrong.
+    pub const USAGE: u8 = 2;
+    /// Some rows quarantined; the others stored.
+    pub const QUARANTINED: u8 = 3;
+}
+
+/// An error in what the user asked for (exit status 2), as opposed to in their data.
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(a) => ingest::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Batches(a) => batches::run(a),
+        Command::Surveys => surveys::run(),
+    }
+}
+
+/// The exit status for an error that reached `main`.
+pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    let usage = err.chain().any(|c| {
+        c.is::<UsageError>()
+            || matches!(
+                c.downcast_ref::<crate::instrument::InstrumentError>(),
+                Some(crate::instrument::InstrumentError::Unknown(_))
+            )
+    });
+    ExitCode::from(if usage { exit::USAGE } else { exit::REFUSED })
+}
+
+/// Loads a questionnaire and checks that it applies to `year`.
+fn instrument_for(
+    survey: &str,
+    year: Option<i32>,
+) -> anyhow::Result<crate::instrument::Instrument> {
+    let inst = crate::instrument::load(survey)?;
+    if let Some(y) = year
+        && !(inst.years[0]..=inst.years[1]).contains(&y)
+    {
+        return Err(UsageError(format!(
+            "questionnaire {} ({}) applies to {}–{}, not to {y}\n  hint: choose the questionnaire version in force that year (`chiso surveys`)",
+            inst.id, inst.version, inst.years[0], inst.years[1]
+        ))
+        .into());
+    }
+    Ok(inst)
+}

@@ -1,0 +1,401 @@
+//! Reading a batch file as a table, whatever its encoding, delimiter or extension.
+//!
+//! The format is recognised from the content, never the file name: Excel saves "Unicode text"
+//! as `.txt` (UTF-16 LE, tab-separated), and a `.csv` may really be a workbook. Every record
+//! comes out as a [`csv::ByteRecord`] of UTF-8 fields with the line (or sheet row) it started on.
+
+use std::borrow::Cow;
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Reader};
+use csv::ByteRecord;
+
+use super::error::Refusal;
+
+/// How a file was read, for the summary and the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    Text {
+        encoding: &'static str,
+        delimiter: u8,
+    },
+    Workbook {
+        sheet: String,
+    },
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Format::Text {
+                encoding,
+                delimiter,
+            } => {
+                let d = match delimiter {
+                    b',' => "comma",
+                    b';' => "semicolon",
+                    b'\t' => "tab",
+                    _ => "other",
+                };
+                write!(f, "{encoding} text, {d}-separated")
+            }
+            Format::Workbook { sheet } => write!(f, "workbook, sheet \"{sheet}\""),
+        }
+    }
+}
+
+/// Options that change how a file is read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Sheet of a workbook (default: the first).
+    pub sheet: Option<String>,
+    /// Legacy text encoding label (e.g. `windows-1258`) for files that are not UTF-8/UTF-16.
+    pub encoding: Option<String>,
+}
+
+/// A file opened as a table: its header and a source of records.
+pub struct Table {
+    pub format: Format,
+    pub header: Vec<String>,
+    body: Body,
+    /// Size of the input, for the progress bar.
+    pub len: u64,
+}
+
+enum Body {
+    Text { text: Vec<u8>, delimiter: u8 },
+    Rows(Vec<(u64, ByteRecord)>),
+}
+
+impl Table {
+    /// Calls `each(line, record, bytes_done)` for every data record, in file order.
+    pub fn for_each_record(
+        &self,
+        file: &str,
+        mut each: impl FnMut(u64, &ByteRecord, u64),
+    ) -> Result<u64, Refusal> {
+        match &self.body {
+            Body::Rows(rows) => {
+                for (line, rec) in rows {
+                    each(*line, rec, 0);
+                }
+                Ok(rows.len() as u64)
+            }
+            Body::Text { text, delimiter } => {
+                let mut rdr = csv_reader(text, *delimiter);
+                let mut rec = ByteRecord::new();
+                let mut header_seen = false;
+                let mut count = 0u64;
+                let mut last_start = 0usize;
+                loop {
+                    let more = rdr.read_byte_record(&mut rec).map_err(|e| Refusal::Csv {
+                        file: file.to_string(),
+                        message: e.to_string(),
+                    })?;
+                    if !more {
+                        break;
+                    }
+                    let (line, byte) = rec
+                        .position()
+                        .map(|p| (p.line(), p.byte()))
+                        .unwrap_or((0, 0));
+                    if !header_seen {
+                        header_seen = true;
+                        continue;
+                    }
+                    last_start = byte as usize;
+                    count += 1;
+                    each(line, &rec, byte);
+                }
+                if let Some(line) = unterminated_quote(text, last_start, *delimiter) {
+                    return Err(Refusal::UnterminatedQuote {
+                        file: file.to_string(),
+                        line,
+                    });
+                }
+                Ok(count)
+            }
+        }
+    }
+}
+
+fn csv_reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text)
+}
+
+/// Opens `path` as a table, refusing what cannot be read as one.
+pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Refusal::Io {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    let len = bytes.len() as u64;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Refusal::Empty { file });
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return open_workbook(&file, bytes, opts);
+    }
+    let (text, encoding) = decode(&file, bytes, opts)?;
+    let delimiter = sniff_delimiter(&text);
+    let mut rdr = csv_reader(&text, delimiter);
+    let mut first = ByteRecord::new();
+    let has_header = rdr.read_byte_record(&mut first).map_err(|e| Refusal::Csv {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    if !has_header {
+        return Err(Refusal::Empty { file });
+    }
+    let header = first
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    Ok(Table {
+        format: Format::Text {
+            encoding,
+            delimiter,
+        },
+        header,
+        body: Body::Text { text, delimiter },
+        len,
+    })
+}
+
+/// Turns the file's bytes into UTF-8, recognising the encoding from the content.
+fn decode(
+    file: &str,
+    bytes: Vec<u8>,
+    opts: &ReadOptions,
+) -> Result<(Vec<u8>, &'static str), Refusal> {
+    let utf16 = |enc: &'static encoding_rs::Encoding, body: &[u8], name: &'static str| {
+        enc.decode_without_bom_handling_and_without_replacement(body)
+            .map(|s| (s.into_owned().into_bytes(), name))
+            .ok_or_else(|| Refusal::Undecodable {
+                file: file.to_string(),
+                encoding: name.to_string(),
+                line: None,
+            })
+    };
+    if let Some(body) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(encoding_rs::UTF_16LE, body, "UTF-16 LE");
+    }
+    if let Some(body) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(encoding_rs::UTF_16BE, body, "UTF-16 BE");
+    }
+    if let Some(label) = &opts.encoding {
+        let enc = encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+            Refusal::UnknownEncoding {
+                label: label.clone(),
+            }
+        })?;
+        let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
+        let (text, _, had_errors) = enc.decode(body);
+        if had_errors {
+            return Err(Refusal::Undecodable {
+                file: file.to_string(),
+                encoding: enc.name().to_string(),
+                line: None,
+            });
+        }
+        return Ok((text.into_owned().into_bytes(), enc.name()));
+    }
+    let (body, encoding) = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(_) => (Cow::Owned(bytes[3..].to_vec()), "UTF-8 (BOM)"),
+        None => (Cow::Borrowed(&bytes[..]), "UTF-8"),
+    };
+    if let Some(nul) = memchr_nul(&body) {
+        // UTF-16 without a byte-order mark: every other byte of ASCII text is zero.
+        let sample = &body[..body.len().min(4096) & !1];
+        let zeros_odd = sample
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count();
+        let zeros_even = sample.iter().step_by(2).filter(|b| **b == 0).count();
+        let half = sample.len() / 2;
+        if half > 0 && zeros_odd * 10 >= half * 9 && zeros_even == 0 {
+            return utf16(encoding_rs::UTF_16LE, &body, "UTF-16 LE");
+        }
+        if half > 0 && zeros_even * 10 >= half * 9 && zeros_odd == 0 {
+            return utf16(encoding_rs::UTF_16BE, &body, "UTF-16 BE");
+        }
+        return Err(Refusal::Binary {
+            file: file.to_string(),
+            offset: nul as u64,
+        });
+    }
+    if let Err(e) = std::str::from_utf8(&body) {
+        let at = e.valid_up_to();
+        let line = 1 + body[..at].iter().filter(|b| **b == b'\n').count() as u64;
+        return Err(Refusal::Undecodable {
+            file: file.to_string(),
+            encoding: "UTF-8".to_string(),
+            line: Some(line),
+        });
+    }
+    Ok((body.into_owned(), encoding))
+}
+
+fn memchr_nul(b: &[u8]) -> Option<usize> {
+    b.iter().position(|c| *c == 0)
+}
+
+/// Picks the delimiter that occurs most often, outside quotes, on the header line.
+fn sniff_delimiter(text: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut in_quote = false;
+    for &b in text {
+        match b {
+            b'"' => in_quote = !in_quote,
+            b'\n' | b'\r' if !in_quote => break,
+            _ if !in_quote => {
+                for c in counts.iter_mut() {
+                    if c.0 == b {
+                        c.1 += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Ties go to the earlier entry: comma, then semicolon, then tab.
+    counts
+        .iter()
+        .fold((b',', 0), |best, c| if c.1 > best.1 { *c } else { best })
+        .0
+}
+
+/// The line on which a quote opens and never closes, scanning the last record (the CSV reader
+/// swallows the rest of the file into a field once a quote is left open, so an unterminated
+/// quote always belongs to the last record it returns).
+fn unterminated_quote(text: &[u8], last_start: usize, delimiter: u8) -> Option<u64> {
+    #[derive(PartialEq)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = S::FieldStart;
+    let mut line = 1 + text[..last_start.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count() as u64;
+    let mut opened_on = line;
+    for &b in &text[last_start.min(text.len())..] {
+        state = match (state, b) {
+            (S::FieldStart, b'"') => {
+                opened_on = line;
+                S::Quoted
+            }
+            (S::Quoted, b'"') => S::QuoteInQuoted,
+            (S::Quoted, _) => S::Quoted,
+            (S::QuoteInQuoted, b'"') => S::Quoted,
+            (_, b'\n') | (_, b'\r') => S::FieldStart,
+            (_, d) if d == delimiter => S::FieldStart,
+            _ => S::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (state == S::Quoted).then_some(opened_on)
+}
+
+fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table, Refusal> {
+    let len = bytes.len() as u64;
+    let bad = |message: String| Refusal::Workbook {
+        file: file.to_string(),
+        message,
+    };
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let names = wb.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| *n == s)
+            .cloned()
+            .ok_or_else(|| Refusal::NoSuchSheet {
+                file: file.to_string(),
+                sheet: s.clone(),
+                sheets: names.clone(),
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| bad("the workbook has no sheets".into()))?,
+    };
+    let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
+    let first_row = range.start().map(|(r, _)| u64::from(r) + 1).unwrap_or(1);
+    let width = range.width();
+    let mut rows = range.rows().enumerate().map(|(i, row)| {
+        let mut rec = ByteRecord::new();
+        for cell in row.iter().take(width) {
+            rec.push_field(cell_text(cell).as_bytes());
+        }
+        (first_row + i as u64, rec)
+    });
+    let header = match rows.next() {
+        Some((_, h)) if h.iter().any(|f| !f.is_empty()) => h
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect(),
+        _ => {
+            return Err(Refusal::Empty {
+                file: file.to_string(),
+            });
+        }
+    };
+    Ok(Table {
+        format: Format::Workbook { sheet },
+        header,
+        body: Body::Rows(rows.collect()),
+        len,
+    })
+}
+
+/// A cell as the text a CSV export would hold: whole numbers without a decimal point.
+fn cell_text(cell: &Data) -> Cow<'_, str> {
+    match cell {
+        Data::Empty => Cow::Borrowed(""),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cow::Borrowed(s),
+        Data::Int(i) => Cow::Owned(i.to_string()),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+            Cow::Owned(format!("{}", *f as i64))
+        }
+        Data::Float(f) => Cow::Owned(f.to_string()),
+        Data::Bool(b) => Cow::Owned(b.to_string()),
+        Data::DateTime(d) => Cow::Owned(d.to_string()),
+        Data::Error(e) => Cow::Owned(format!("#{e:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_is_the_most_frequent_outside_quotes() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n1,2;3"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"x;y;z\",b\n"), b',');
+    }
+
+    #[test]
+    fn an_open_quote_in_the_last_record_is_found_with_its_line() {
+        let text = b"id,v\n1,\"ok\"\n2,\"open\n3,4\n";
+        let last = text.iter().position(|b| *b == b'2').unwrap_or(0);
+        assert_eq!(unterminated_quote(text, last, b','), Some(3));
+        assert_eq!(unterminated_quote(b"id,v\n1,\"a\"\"b\"\n", 5, b','), None);
+        assert_eq!(unterminated_quote(b"id,v\n1,a\"b\n", 5, b','), None);
+    }
+}

@@ -1,0 +1,145 @@
+//! Questionnaire definitions (`surveys/*.toml`): the serde model, its checks, and the
+//! resolved [`Instrument`] that ingest and scoring work from.
+//!
+//! A questionnaire is data: its questions, their scales, the elements (yếu tố) they belong
+//! to, the CSV header each is read from, and the legal basis and years it applies to.
+//! The shipped questionnaires are embedded in the binary so that `chiso` works from any
+//! directory; a path to another `.toml` file can be given wherever a survey id is taken.
+
+mod model;
+
+pub use model::{Answer, Column, Element, Instrument, Question, Scale, StandardColumn};
+
+use std::path::Path;
+
+use thiserror::Error;
+
+/// The questionnaires shipped in `surveys/`, embedded at build time: (file name, text).
+const SHIPPED: &[(&str, &str)] = &[
+    ("sipas.toml", include_str!("../../surveys/sipas.toml")),
+    (
+        "health-outpatient.toml",
+        include_str!("../../surveys/health-outpatient.toml"),
+    ),
+    (
+        "health-inpatient.toml",
+        include_str!("../../surveys/health-inpatient.toml"),
+    ),
+    (
+        "education.toml",
+        include_str!("../../surveys/education.toml"),
+    ),
+];
+
+#[derive(Debug, Error)]
+pub enum InstrumentError {
+    #[error("{file}: not a valid questionnaire definition: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {message}\n  hint: {hint}")]
+    Invalid {
+        file: String,
+        message: String,
+        hint: String,
+    },
+    #[error(
+        "unknown survey `{0}`\n  hint: `chiso surveys` lists the questionnaires; a path to a .toml file also works"
+    )]
+    Unknown(String),
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+/// All shipped questionnaires, in a stable order (by id).
+pub fn shipped() -> Result<Vec<Instrument>, InstrumentError> {
+    let mut all = SHIPPED
+        .iter()
+        .map(|(name, text)| Instrument::from_toml(name, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(all)
+}
+
+/// Resolves `--survey`: a shipped id, or a path to a questionnaire file.
+pub fn load(id_or_path: &str) -> Result<Instrument, InstrumentError> {
+    let path = Path::new(id_or_path);
+    if id_or_path.ends_with(".toml") || path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|source| InstrumentError::Io {
+            file: id_or_path.to_string(),
+            source,
+        })?;
+        return Instrument::from_toml(id_or_path, &text);
+    }
+    shipped()?
+        .into_iter()
+        .find(|i| i.id == id_or_path)
+        .ok_or_else(|| InstrumentError::Unknown(id_or_path.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_questionnaires_load_with_the_documented_item_counts() -> Result<(), InstrumentError>
+    {
+        let all = shipped()?;
+        let count = |id: &str| {
+            all.iter()
+                .find(|i| i.id == id)
+                .map(|i| (i.scored_items().count(), i.questions.len()))
+        };
+        // methodology.md §1: 16 service items + 23 policy items; §2: 31 outpatient, 36 inpatient.
+        assert_eq!(count("sipas").map(|c| c.0), Some(16 + 23));
+        assert_eq!(count("health-outpatient").map(|c| c.0), Some(31));
+        assert_eq!(count("health-inpatient").map(|c| c.0), Some(36));
+        assert_eq!(count("education").map(|c| c.0), Some(20));
+        let sipas = all.iter().find(|i| i.id == "sipas");
+        let in_part = |part: &str| {
+            sipas.map(|i| {
+                i.scored_items()
+                    .filter(|q| q.part.as_deref() == Some(part))
+                    .count()
+            })
+        };
+        assert_eq!(in_part("service"), Some(16));
+        assert_eq!(in_part("policy"), Some(23));
+        Ok(())
+    }
+
+    #[test]
+    fn a_question_naming_an_unknown_scale_is_refused() {
+        let text = r#"
+            id = "x"
+            version = "v1"
+            title_vi = "X"
+            title_en = "X"
+            service = "health"
+            legal_basis = "none"
+            years = [2024, 2024]
+            method = "health"
+            [scales.s]
+            values = [1, 2]
+            [[elements]]
+            code = "A"
+            vi = "A"
+            en = "A"
+            [[questions]]
+            code = "A1"
+            element = "A"
+            scale = "nope"
+            vi = "a"
+            en = "a"
+        "#;
+        let err = Instrument::from_toml("x.toml", text)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("A1") && e.contains("nope")),
+            "{err:?}"
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! The serde model of a questionnaire file and its resolution into an [`Instrument`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use super::InstrumentError;
+
+/// What one `surveys/*.toml` file says, before its cross-references are checked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    id: String,
+    version: String,
+    title_vi: String,
+    title_en: String,
+    service: String,
+    legal_basis: String,
+    /// First and last year this version applies to.
+    years: [i32; 2],
+    #[serde(default)]
+    modelled: bool,
+    /// Default scoring methodology (a file name in `scoring/`, without `.toml`).
+    method: String,
+    #[serde(default)]
+    note: Option<String>,
+    /// Header overrides for the standard columns (respondent_id, unit_id, design columns).
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    scales: BTreeMap<String, ScaleFile>,
+    #[serde(default)]
+    elements: Vec<Element>,
+    questions: Vec<QuestionFile>,
+    #[serde(default)]
+    columns: Vec<Column>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleFile {
+    #[serde(default)]
+    vi: Option<String>,
+    #[serde(default)]
+    en: Option<String>,
+    /// The valid answer codes, in order (e.g. 1..5), or
+    #[serde(default)]
+    values: Option<Vec<i32>>,
+    /// an inclusive integer range (e.g. [0, 100] for a percentage).
+    #[serde(default)]
+    range: Option<[i32; 2]>,
+    #[serde(default)]
+    labels_vi: Vec<String>,
+    #[serde(default)]
+    labels_en: Vec<String>,
+    /// Codes meaning "not applicable" (không áp dụng); `[0]` when not given.
+    #[serde(default)]
+    not_applicable: Option<Vec<i32>>,
+    /// Codes meaning "no answer" besides a blank cell.
+    #[serde(default)]
+    no_answer: Vec<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFile {
+    code: String,
+    #[serde(default)]
+    element: Option<String>,
+    #[serde(default)]
+    part: Option<String>,
+    scale: String,
+    vi: String,
+    en: String,
+    #[serde(default)]
+    header: Option<String>,
+    #[serde(default)]
+    optional: bool,
+}
+
+/// An element (yếu tố, or a section of the health forms): a group of scored items.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Element {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+}
+
+/// A declared non-question column: demographics, or details that identify a person.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    pub name: String,
+    #[serde(default)]
+    pub header: Option<String>,
+    pub vi: String,
+    pub en: String,
+    /// Allowed values, when the column is categorical.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    /// Identifies a person (name, phone, ID card, address): not stored without `--keep-pii`.
+    #[serde(default)]
+    pub pii: bool,
+}
+
+impl Column {
+    pub fn header(&self) -> &str {
+        self.header.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// An answer scale with its valid codes and the codes that mean "no answer" or "not applicable".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scale {
+    pub name: String,
+    pub vi: Option<String>,
+    pub en: Option<String>,
+    pub min: i32,
+    pub max: i32,
+    /// Listed codes (None for a plain range).
+    pub values: Option<Vec<i32>>,
+    pub labels_vi: Vec<String>,
+    pub labels_en: Vec<String>,
+    pub not_applicable: Vec<i32>,
+    pub no_answer: Vec<i32>,
+}
+
+/// How one integer answer code reads on a scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Valid,
+    NoAnswer,
+    NotApplicable,
+    OutOfScale,
+}
+
+impl Scale {
+    pub fn classify(&self, code: i32) -> Answer {
+        if self.not_applicable.contains(&code) {
+            Answer::NotApplicable
+        } else if self.no_answer.contains(&code) {
+            Answer::NoAnswer
+        } else if self.is_valid(code) {
+            Answer::Valid
+        } else {
+            Answer::OutOfScale
+        }
+    }
+
+    pub fn is_valid(&self, code: i32) -> bool {
+        match &self.values {
+            Some(v) => v.contains(&code),
+            None => (self.min..=self.max).contains(&code),
+        }
+    }
+
+    /// "1–5, blank = no answer, 0 = not applicable": the rule quoted in error messages.
+    pub fn describe(&self) -> String {
+        let valid = match &self.values {
+            Some(v) if v.windows(2).all(|w| w[1] == w[0] + 1) => {
+                format!("{}–{}", self.min, self.max)
+            }
+            Some(v) => v.iter().map(i32::to_string).collect::<Vec<_>>().join(", "),
+            None => format!("{}–{}", self.min, self.max),
+        };
+        let mut out = format!("allowed {valid}, blank = no answer");
+        for c in &self.no_answer {
+            out.push_str(&format!(", {c} = no answer"));
+        }
+        for c in &self.not_applicable {
+            out.push_str(&format!(", {c} = not applicable"));
+        }
+        out
+    }
+}
+
+/// A question as ingest and scoring see it.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub code: String,
+    /// The element (yếu tố) it is scored under; None for questions outside the index.
+    pub element: Option<String>,
+    /// A named part of the form (e.g. SIPAS `service`, `policy`, `other`).
+    pub part: Option<String>,
+    pub vi: String,
+    pub en: String,
+    pub header: String,
+    pub optional: bool,
+    pub scale: Scale,
+}
+
+/// The standard columns of the data contract, in store order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StandardColumn {
+    RespondentId,
+    UnitId,
+    Year,
+    Stratum,
+    Psu,
+    Weight,
+    Fpc,
+}
+
+impl StandardColumn {
+    pub const ALL: [StandardColumn; 7] = [
+        StandardColumn::RespondentId,
+        StandardColumn::UnitId,
+        StandardColumn::Year,
+        StandardColumn::Stratum,
+        StandardColumn::Psu,
+        StandardColumn::Weight,
+        StandardColumn::Fpc,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StandardColumn::RespondentId => "respondent_id",
+            StandardColumn::UnitId => "unit_id",
+            StandardColumn::Year => "year",
+            StandardColumn::Stratum => "stratum",
+            StandardColumn::Psu => "psu",
+            StandardColumn::Weight => "weight",
+            StandardColumn::Fpc => "fpc",
+        }
+    }
+
+    pub fn required(self) -> bool {
+        matches!(self, StandardColumn::RespondentId | StandardColumn::UnitId)
+    }
+}
+
+/// A checked questionnaire.
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    pub id: String,
+    pub version: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub service: String,
+    pub legal_basis: String,
+    pub years: [i32; 2],
+    pub modelled: bool,
+    pub method: String,
+    pub note: Option<String>,
+    pub elements: Vec<Element>,
+    pub questions: Vec<Question>,
+    pub columns: Vec<Column>,
+    headers: BTreeMap<String, String>,
+}
+
+impl Instrument {
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, InstrumentError> {
+        let raw: File = toml::from_str(text).map_err(|e| InstrumentError::Parse {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        resolve(file, raw)
+    }
+
+    /// The CSV header a standard column is read from.
+    pub fn header_of(&self, column: StandardColumn) -> &str {
+        self.headers
+            .get(column.name())
+            .map(String::as_str)
+            .unwrap_or(column.name())
+    }
+
+    /// Questions that belong to an element, i.e. enter the satisfaction index.
+    pub fn scored_items(&self) -> impl Iterator<Item = &Question> {
+        self.questions.iter().filter(|q| q.element.is_some())
+    }
+}
+
+fn resolve(file: &str, raw: File) -> Result<Instrument, InstrumentError> {
+    let invalid = |message: String, hint: &str| InstrumentError::Invalid {
+        file: file.to_string(),
+        message,
+        hint: hint.to_string(),
+    };
+    if raw.years[0] > raw.years[1] {
+        return Err(invalid(
+            format!("years = {:?}: the first year is after the last", raw.years),
+            "write years = [first, last], e.g. [2023, 2026]",
+        ));
+    }
+    for key in raw.headers.keys() {
+        if !StandardColumn::ALL.iter().any(|c| c.name() == key) {
+            return Err(invalid(
+                format!("[headers] names `{key}`, which is not a standard column"),
+                "standard columns: respondent_id, unit_id, year, stratum, psu, weight, fpc",
+            ));
+        }
+    }
+    let mut scales = BTreeMap::new();
+    for (name, s) in raw.scales {
+        let (values, min, max) = match (s.values, s.range) {
+            (Some(v), None) if !v.is_empty() => {
+                let min = v.iter().copied().min().unwrap_or_default();
+                let max = v.iter().copied().max().unwrap_or_default();
+                (Some(v), min, max)
+            }
+            (None, Some([lo, hi])) if lo <= hi => (None, lo, hi),
+            _ => {
+                return Err(invalid(
+                    format!(
+                        "scale `{name}` needs either `values` (a non-empty list) or `range` = [min, max]"
+                    ),
+                    "e.g. values = [1, 2, 3, 4, 5], or range = [0, 100]",
+                ));
+            }
+        };
+        let n = values.as_ref().map(Vec::len);
+        for (labels, lang) in [(&s.labels_vi, "labels_vi"), (&s.labels_en, "labels_en")] {
+            if !labels.is_empty() && Some(labels.len()) != n {
+                return Err(invalid(
+                    format!(
+                        "scale `{name}`: {lang} has {} labels for {} values",
+                        labels.len(),
+                        n.unwrap_or(0)
+                    ),
+                    "give one label per value, in the order of `values`",
+                ));
+            }
+        }
+        let not_applicable = s.not_applicable.unwrap_or_else(|| vec![0]);
+        let scale = Scale {
+            name: name.clone(),
+            vi: s.vi,
+            en: s.en,
+            min,
+            max,
+            values,
+            labels_vi: s.labels_vi,
+            labels_en: s.labels_en,
+            not_applicable,
+            no_answer: s.no_answer,
+        };
+        if let Some(c) = scale
+            .not_applicable
+            .iter()
+            .chain(&scale.no_answer)
+            .find(|c| scale.is_valid(**c))
+        {
+            return Err(invalid(
+                format!("scale `{name}`: code {c} is both a valid answer and a missing code"),
+                "a not-applicable or no-answer code must lie outside the valid answers",
+            ));
+        }
+        scales.insert(name, scale);
+    }
+    let element_codes: BTreeSet<&str> = raw.elements.iter().map(|e| e.code.as_str()).collect();
+    if element_codes.len() != raw.elements.len() {
+        return Err(invalid(
+            "two elements share a code".into(),
+            "element codes must be unique",
+        ));
+    }
+    let mut seen_codes = BTreeSet::new();
+    let mut seen_headers = BTreeSet::new();
+    for c in StandardColumn::ALL {
+        seen_headers.insert(
+            raw.headers
+                .get(c.name())
+                .cloned()
+                .unwrap_or_else(|| c.name().to_string())
+                .to_lowercase(),
+        );
+    }
+    let mut questions = Vec::with_capacity(raw.questions.len());
+    for q in raw.questions {
+        let scale = scales.get(&q.scale).cloned().ok_or_else(|| {
+            invalid(
+                format!(
+                    "question `{}` names scale `{}`, which is not declared",
+                    q.code, q.scale
+                ),
+                "declare it under [scales.NAME]",
+            )
+        })?;
+        if let Some(e) = &q.element
+            && !element_codes.contains(e.as_str())
+        {
+            return Err(invalid(
+                format!(
+                    "question `{}` names element `{e}`, which is not declared",
+                    q.code
+                ),
+                "declare it in [[elements]]",
+            ));
+        }
+        if !seen_codes.insert(q.code.clone()) {
+            return Err(invalid(
+                format!("question code `{}` appears twice", q.code),
+                "codes must be unique",
+            ));
+        }
+        let header = q.header.unwrap_or_else(|| q.code.clone());
+        if !seen_headers.insert(header.to_lowercase()) {
+            return Err(invalid(
+                format!("header `{header}` of question `{}` is used twice", q.code),
+                "each column is read from its own header",
+            ));
+        }
+        questions.push(Question {
+            code: q.code,
+            element: q.element,
+            part: q.part,
+            vi: q.vi,
+            en: q.en,
+            header,
+            optional: q.optional,
+            scale,
+        });
+    }
+    for c in &raw.columns {
+        if !seen_headers.insert(c.header().to_lowercase()) {
+            return Err(invalid(
+                format!(
+                    "header `{}` of column `{}` is used twice",
+                    c.header(),
+                    c.name
+                ),
+                "each column is read from its own header",
+            ));
+        }
+    }
+    for e in &raw.elements {
+        if !questions
+            .iter()
+            .any(|q| q.element.as_deref() == Some(&e.code))
+        {
+            return Err(invalid(
+                format!("element `{}` has no questions", e.code),
+                "remove it or add its items",
+            ));
+        }
+    }
+    Ok(Instrument {
+        id: raw.id,
+        version: raw.version,
+        title_vi: raw.title_vi,
+        title_en: raw.title_en,
+        service: raw.service,
+        legal_basis: raw.legal_basis,
+        years: raw.years,
+        modelled: raw.modelled,
+        method: raw.method,
+        note: raw.note,
+        elements: raw.elements,
+        questions,
+        columns: raw.columns,
+        headers: raw.headers,
+    })
+}

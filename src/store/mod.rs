@@ -1,0 +1,262 @@
+//! The batch store: Parquet files partitioned by survey and year, a quarantine file per batch,
+//! and a manifest that says which files are the store.
+//!
+//! ```text
+//! STORE/manifest.json                                   the list of batches (written last)
+//! STORE/data/survey=ID/year=YYYY/batch-<id>.parquet     accepted rows
+//! STORE/quarantine/survey=ID/year=YYYY/batch-<id>.csv   rows that broke a rule, and why
+//! STORE/.lock                                           serialises writers
+//! STORE/tmp/                                            files being written
+//! ```
+//! Every write goes aside first (tmp/), is fsynced, then renamed into place; the manifest is
+//! replaced the same way and last. A file that no manifest entry names is not part of the
+//! store: a crash or kill mid-ingest leaves the store reading exactly as before, and the next
+//! writer sweeps the leftovers.
+
+mod manifest;
+
+pub use manifest::{BatchEntry, Manifest};
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: the manifest is damaged: {message}\n  hint: restore it from a backup; the Parquet files under data/ hold the rows"
+    )]
+    Manifest { path: String, message: String },
+    #[error("{path}: {message}")]
+    Parquet { path: String, message: String },
+    #[error("{0}: no store here\n  hint: `chiso ingest --store {0} ...` creates one")]
+    Missing(String),
+}
+
+fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.display().to_string();
+    move |source| StoreError::Io {
+        path,
+        action,
+        source,
+    }
+}
+
+/// A store directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// An exclusive hold on the store for writing; released when dropped.
+pub struct WriteLock {
+    _file: File,
+}
+
+/// A batch ready to be written: its manifest entry, rows and quarantine CSV.
+pub struct NewBatch {
+    pub entry: BatchEntry,
+    pub rows: DataFrame,
+    pub quarantine_csv: Option<Vec<u8>>,
+}
+
+impl Store {
+    /// A store that must already exist (for reading).
+    pub fn open(root: &Path) -> Result<Store, StoreError> {
+        if !root.join(manifest::FILE).is_file() {
+            return Err(StoreError::Missing(root.display().to_string()));
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// A store for writing, created when absent.
+    pub fn open_or_create(root: &Path) -> Result<Store, StoreError> {
+        fs::create_dir_all(root).map_err(io(root, "cannot create the store directory"))?;
+        Ok(Store {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Waits for, then takes, the store's write lock.
+    pub fn lock(&self) -> Result<WriteLock, StoreError> {
+        let path = self.root.join(".lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path, "cannot open the lock file"))?;
+        file.lock().map_err(io(&path, "cannot lock the store"))?;
+        Ok(WriteLock { _file: file })
+    }
+
+    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        Manifest::read(&self.root)
+    }
+
+    /// Absolute path of a file the manifest names.
+    pub fn path_of(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// Respondent ids stored for a survey and year.
+    pub fn stored_ids(
+        &self,
+        manifest: &Manifest,
+        survey: &str,
+        year: i32,
+    ) -> Result<HashSet<String>, StoreError> {
+        let mut ids = HashSet::new();
+        for b in manifest.batches_of(survey, year) {
+            let path = self.path_of(&b.data_file);
+            let df = read_parquet(&path, Some(&["respondent_id"]))?;
+            let col = df
+                .column("respondent_id")
+                .and_then(|c| c.str().cloned())
+                .map_err(|e| parquet_err(&path, e))?;
+            ids.extend(col.iter().flatten().map(str::to_string));
+        }
+        Ok(ids)
+    }
+
+    /// Rows stored for a survey and year, as one lazy frame (batches in manifest order).
+    pub fn scan(
+        &self,
+        manifest: &Manifest,
+        survey: &str,
+        year: i32,
+    ) -> Result<LazyFrame, StoreError> {
+        let paths: Vec<PlRefPath> = manifest
+            .batches_of(survey, year)
+            .filter(|b| b.accepted > 0)
+            .map(|b| PlRefPath::new(self.path_of(&b.data_file).display().to_string()))
+            .collect();
+        if paths.is_empty() {
+            return Err(StoreError::Parquet {
+                path: self.root.display().to_string(),
+                message: format!("no rows stored for {survey} {year}"),
+            });
+        }
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+            .map_err(|e| parquet_err(&self.root, e))
+    }
+
+    /// Removes files that no manifest entry names: the leftovers of an interrupted write.
+    pub fn sweep(&self, _lock: &WriteLock, manifest: &Manifest) -> Result<usize, StoreError> {
+        let named: HashSet<PathBuf> = manifest
+            .batches
+            .iter()
+            .flat_map(|b| [Some(&b.data_file), b.quarantine_file.as_ref()])
+            .flatten()
+            .map(|p| self.root.join(p))
+            .collect();
+        let mut removed = 0;
+        for dir in ["tmp", "data", "quarantine"] {
+            let mut stack = vec![self.root.join(dir)];
+            while let Some(d) = stack.pop() {
+                let Ok(entries) = fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if !named.contains(&p) {
+                        fs::remove_file(&p).map_err(io(&p, "cannot remove a leftover file"))?;
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Writes the batches' files, then the manifest that names them: all of them or none.
+    pub fn commit(
+        &self,
+        lock: &WriteLock,
+        mut manifest: Manifest,
+        batches: Vec<NewBatch>,
+    ) -> Result<Manifest, StoreError> {
+        let tmp = self.root.join("tmp");
+        fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+        for mut b in batches {
+            let data_tmp = tmp.join(format!("{}.parquet", b.entry.id));
+            write_parquet(&data_tmp, &mut b.rows)?;
+            self.place(&data_tmp, &b.entry.data_file)?;
+            if let (Some(csv), Some(rel)) = (&b.quarantine_csv, &b.entry.quarantine_file) {
+                let q_tmp = tmp.join(format!("{}.csv", b.entry.id));
+                write_synced(&q_tmp, csv)?;
+                self.place(&q_tmp, rel)?;
+            }
+            manifest.batches.push(b.entry);
+        }
+        manifest.write(&self.root, &tmp)?;
+        let _ = lock;
+        Ok(manifest)
+    }
+
+    /// Renames a finished temporary file to its place in the store and syncs the directory.
+    fn place(&self, from: &Path, relative: &str) -> Result<(), StoreError> {
+        let to = self.root.join(relative);
+        let dir = to.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir).map_err(io(dir, "cannot create"))?;
+        fs::rename(from, &to).map_err(io(&to, "cannot move into place"))?;
+        sync_dir(dir)
+    }
+}
+
+fn parquet_err(path: &Path, e: PolarsError) -> StoreError {
+    StoreError::Parquet {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Reads a stored Parquet file, optionally only some columns.
+pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, StoreError> {
+    let file = File::open(path).map_err(io(path, "cannot open"))?;
+    let mut reader = ParquetReader::new(file);
+    if let Some(cols) = columns {
+        reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
+    }
+    reader.finish().map_err(|e| parquet_err(path, e))
+}
+
+fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
+    let mut file = File::create(path).map_err(io(path, "cannot create"))?;
+    ParquetWriter::new(&mut file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(|e| parquet_err(path, e))?;
+    file.sync_all().map_err(io(path, "cannot sync"))
+}
+
+/// Writes bytes to a new file and syncs it to disk.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut f = File::create(path).map_err(io(path, "cannot create"))?;
+    f.write_all(bytes).map_err(io(path, "cannot write"))?;
+    f.sync_all().map_err(io(path, "cannot sync"))
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir, "cannot sync the directory"))
+}
