@@ -30,7 +30,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     };
     let mut checked: Vec<CheckedBatch> = Vec::new();
     let mut refused = 0;
-    for path in &args.files {
+    for (k, path) in args.files.iter().enumerate() {
         match check_file(path, &opts, &stored) {
             Err(r) => {
                 report_refusal(&r);
@@ -53,10 +53,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                     );
                     continue;
                 }
-                if let Ok(ids) = b
-                    .rows
-                    .column("respondent_id")
-                    .and_then(|c| c.str().cloned())
+                // Later files of this run must not repeat this one's respondents.
+                if k + 1 < args.files.len()
+                    && let Ok(ids) = b
+                        .rows
+                        .column("respondent_id")
+                        .and_then(|c| c.str().cloned())
                 {
                     stored.extend(ids.iter().flatten().map(str::to_string));
                 }

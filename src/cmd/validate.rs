@@ -1,6 +1,5 @@
 //! `chiso validate`: the checks of `ingest`, storing nothing.
 
-use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -8,7 +7,7 @@ use super::exit;
 use super::ingest::{print_summary, read_options, report_refusal};
 use crate::cli::ValidateArgs;
 use crate::ingest::{CheckOptions, check_file};
-use crate::store::Store;
+use crate::store::{IdSet, Store};
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let inst = super::instrument_for(&args.survey, args.year)?;
@@ -17,7 +16,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             let store = Store::open(dir)?;
             store.stored_ids(&store.manifest()?, &inst.id, year)?
         }
-        _ => HashSet::new(),
+        _ => IdSet::default(),
     };
     let opts = CheckOptions {
         instrument: &inst,

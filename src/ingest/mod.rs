@@ -12,13 +12,14 @@ mod validate;
 pub use error::{Refusal, Rule, Violation};
 pub use read::{Format, ReadOptions};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use polars::prelude::DataFrame;
 
 use crate::instrument::Instrument;
+use crate::store::IdSet;
 
 /// What ingest needs to know besides the file.
 pub struct CheckOptions<'a> {
@@ -66,7 +67,7 @@ const PROGRESS_MIN_BYTES: u64 = 4 << 20;
 pub fn check_file(
     path: &Path,
     opts: &CheckOptions<'_>,
-    stored: &HashSet<String>,
+    stored: &IdSet,
 ) -> Result<CheckedBatch, Refusal> {
     let file = path.display().to_string();
     let table = read::open(path, &opts.read)?;
@@ -77,8 +78,14 @@ pub fn check_file(
         opts.instrument,
         opts.keep_pii,
     )?;
-    let mut checker =
-        validate::Checker::new(opts.instrument, &plan, &table.header, opts.year, stored);
+    let mut checker = validate::Checker::new(
+        opts.instrument,
+        &plan,
+        &table.header,
+        opts.year,
+        stored,
+        table.rows_hint(),
+    );
     let bar = (opts.progress && table.len >= PROGRESS_MIN_BYTES).then(|| {
         let bar = ProgressBar::new(table.len);
         if let Ok(style) =

@@ -69,6 +69,14 @@ enum Body {
 }
 
 impl Table {
+    /// An upper bound on the number of records, to size the column builders.
+    pub fn rows_hint(&self) -> usize {
+        match &self.body {
+            Body::Rows(rows) => rows.len(),
+            Body::Text { text, .. } => text.iter().filter(|b| **b == b'\n').count() + 1,
+        }
+    }
+
     /// Calls `each(line, record, bytes_done)` for every data record, in file order.
     pub fn for_each_record(
         &self,

@@ -1,7 +1,7 @@
 //! Checking every row of a table against a questionnaire, in one pass that also builds the
 //! columns to store and the hash that identifies the batch.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use csv::ByteRecord;
 use polars::prelude::*;
@@ -11,6 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::error::{Refusal, Rule, Violation, quote_value};
 use super::read::Format;
 use crate::instrument::{Answer, Instrument, StandardColumn};
+use crate::store::IdSet;
 
 /// Longest field accepted as an answer or id; longer is a broken export, not data.
 pub const MAX_FIELD_BYTES: usize = 4096;
@@ -28,8 +29,6 @@ enum Target {
 pub struct Plan {
     targets: Vec<Target>,
     labels: Vec<String>,
-    present: Vec<StandardColumn>,
-    questions_present: Vec<bool>,
     /// Declared columns that will be stored (PII only with --keep-pii).
     columns_kept: Vec<bool>,
     pub ignored: Vec<String>,
@@ -159,8 +158,6 @@ impl Plan {
         Ok(Plan {
             targets,
             labels,
-            present,
-            questions_present,
             columns_kept,
             ignored,
             pii_dropped,
@@ -168,28 +165,54 @@ impl Plan {
     }
 }
 
-/// Rows that passed, as columns, plus everything learned about the batch.
+/// How answer codes -128..=127 read on each question's scale, looked up instead of searched.
+struct CodeTable([Answer; 256]);
+
+impl CodeTable {
+    fn new(scale: &crate::instrument::Scale) -> Self {
+        let mut t = [Answer::OutOfScale; 256];
+        for (i, slot) in t.iter_mut().enumerate() {
+            *slot = scale.classify(i as i32 - 128);
+        }
+        CodeTable(t)
+    }
+
+    fn classify(&self, scale: &crate::instrument::Scale, code: i32) -> Answer {
+        match usize::try_from(code + 128) {
+            Ok(i) if i < 256 => self.0[i],
+            _ => scale.classify(code),
+        }
+    }
+}
+
+/// Accepted rows, built column by column straight into polars builders.
+struct Columns {
+    line: PrimitiveChunkedBuilder<Int64Type>,
+    respondent_id: StringChunkedBuilder,
+    unit_id: StringChunkedBuilder,
+    stratum: StringChunkedBuilder,
+    psu: StringChunkedBuilder,
+    weight: PrimitiveChunkedBuilder<Float64Type>,
+    fpc: PrimitiveChunkedBuilder<Float64Type>,
+    answers: Vec<PrimitiveChunkedBuilder<Int32Type>>,
+    extra: Vec<StringChunkedBuilder>,
+    len: usize,
+}
+
+/// Checks rows and keeps the ones that pass, plus everything learned about the batch.
 pub struct Checker<'a> {
     inst: &'a Instrument,
     plan: &'a Plan,
     year: Option<i32>,
-    stored: &'a HashSet<String>,
-    seen: HashMap<String, u64>,
+    stored: &'a IdSet,
+    seen: foldhash::HashMap<String, u64>,
     hasher: Sha256,
     hash_buf: Vec<u8>,
-    // Accepted rows, column by column.
-    line: Vec<i64>,
-    respondent_id: Vec<String>,
-    unit_id: Vec<String>,
-    stratum: Vec<Option<String>>,
-    psu: Vec<Option<String>>,
-    weight: Vec<Option<f64>>,
-    fpc: Vec<Option<f64>>,
-    answers: Vec<Vec<Option<i32>>>,
-    extra: Vec<Vec<Option<String>>>,
-    // Scratch for the row being checked.
+    tables: Vec<CodeTable>,
+    id_column: Option<usize>,
+    cols: Columns,
+    // The answers of the row being checked.
     row_answers: Vec<Option<i32>>,
-    row_extra: Vec<Option<String>>,
     pub rows_read: u64,
     pub blank_rows: u64,
     pub quarantined_rows: u64,
@@ -200,12 +223,17 @@ fn trim(b: &[u8]) -> &[u8] {
     b.trim_ascii()
 }
 
-fn text(b: &[u8]) -> String {
+/// A field as text: trimmed, and in Unicode NFC so that "Xuân Dương" typed either way is one unit.
+fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     let s = String::from_utf8_lossy(trim(b));
-    if s.is_ascii() {
-        s.into_owned()
+    if s.is_ascii()
+        || unicode_normalization::is_nfc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
+    {
+        s
     } else {
-        s.nfc().collect()
+        Cow::Owned(s.nfc().collect())
     }
 }
 
@@ -250,7 +278,8 @@ impl<'a> Checker<'a> {
         plan: &'a Plan,
         header: &[String],
         year: Option<i32>,
-        stored: &'a HashSet<String>,
+        stored: &'a IdSet,
+        capacity: usize,
     ) -> Self {
         let mut hasher = Sha256::new();
         hasher.update(b"chiso-batch-v1\0");
@@ -261,25 +290,42 @@ impl<'a> Checker<'a> {
             hasher.update(b"\x1f");
             hasher.update(normalise_header(h).as_bytes());
         }
+        let s = |name: &str| StringChunkedBuilder::new(name.into(), capacity);
+        let cols = Columns {
+            line: PrimitiveChunkedBuilder::new("line".into(), capacity),
+            respondent_id: s("respondent_id"),
+            unit_id: s("unit_id"),
+            stratum: s("stratum"),
+            psu: s("psu"),
+            weight: PrimitiveChunkedBuilder::new("weight".into(), capacity),
+            fpc: PrimitiveChunkedBuilder::new("fpc".into(), capacity),
+            answers: inst
+                .questions
+                .iter()
+                .map(|q| PrimitiveChunkedBuilder::new(q.code.as_str().into(), capacity))
+                .collect(),
+            extra: inst.columns.iter().map(|c| s(&c.name)).collect(),
+            len: 0,
+        };
         Checker {
             inst,
             plan,
             year,
             stored,
-            seen: HashMap::new(),
+            seen: foldhash::HashMap::with_capacity_and_hasher(capacity, Default::default()),
             hasher,
             hash_buf: Vec::with_capacity(1 << 17),
-            line: Vec::new(),
-            respondent_id: Vec::new(),
-            unit_id: Vec::new(),
-            stratum: Vec::new(),
-            psu: Vec::new(),
-            weight: Vec::new(),
-            fpc: Vec::new(),
-            answers: vec![Vec::new(); inst.questions.len()],
-            extra: vec![Vec::new(); inst.columns.len()],
+            tables: inst
+                .questions
+                .iter()
+                .map(|q| CodeTable::new(&q.scale))
+                .collect(),
+            id_column: plan
+                .targets
+                .iter()
+                .position(|t| *t == Target::Standard(StandardColumn::RespondentId)),
+            cols,
             row_answers: vec![None; inst.questions.len()],
-            row_extra: vec![None; inst.columns.len()],
             rows_read: 0,
             blank_rows: 0,
             quarantined_rows: 0,
@@ -299,7 +345,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Checks one record; accepted rows are appended to the columns.
+    /// Checks one record; a row that passes every rule is appended to the columns.
     pub fn record(&mut self, line: u64, rec: &ByteRecord) {
         if rec.iter().all(|f| trim(f).is_empty()) {
             self.blank_rows += 1;
@@ -309,16 +355,10 @@ impl<'a> Checker<'a> {
         self.hash_record(rec);
         let plan = self.plan;
         let before = self.violations.len();
-        let mut rid = String::new();
-        if let Some(i) = plan
-            .targets
-            .iter()
-            .position(|t| *t == Target::Standard(StandardColumn::RespondentId))
-            && let Some(f) = rec.get(i)
-            && f.len() <= MAX_FIELD_BYTES
-        {
-            rid = text(f);
-        }
+        let rid: String = match self.id_column.and_then(|i| rec.get(i)) {
+            Some(f) if f.len() <= MAX_FIELD_BYTES => text(f).into_owned(),
+            _ => String::new(),
+        };
         if rec.len() != plan.targets.len() {
             let msg = format!(
                 "the row has {} fields, the header {}",
@@ -329,11 +369,7 @@ impl<'a> Checker<'a> {
             self.quarantined_rows += 1;
             return;
         }
-        let mut unit = String::new();
-        let mut stratum = None;
-        let mut psu = None;
-        let mut weight = None;
-        let mut fpc = None;
+        // First pass: every rule, on every field; answers are kept for the second pass.
         for (i, f) in rec.iter().enumerate() {
             let target = plan.targets[i];
             if target == Target::Ignored {
@@ -355,180 +391,111 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let v = trim(f);
-            match target {
-                Target::Ignored => {}
-                Target::Standard(StandardColumn::RespondentId) => {
-                    if v.is_empty() {
-                        let msg = "respondent_id is empty".to_string();
-                        self.violation(line, &rid, plan.labels[i].clone(), f, Rule::EmptyId, msg);
-                    }
-                }
-                Target::Standard(StandardColumn::UnitId) => {
-                    if v.is_empty() {
-                        let msg = "unit_id is empty".to_string();
-                        self.violation(line, &rid, plan.labels[i].clone(), f, Rule::EmptyId, msg);
-                    } else {
-                        unit = text(v);
-                    }
-                }
-                Target::Standard(StandardColumn::Year) => {
-                    if !v.is_empty() {
-                        let y = parse_int(v);
-                        if let Some(want) = self.year
-                            && y != Some(want)
-                        {
-                            let msg =
-                                format!("the row says year {}, --year is {want}", quote_value(v));
-                            self.violation(
-                                line,
-                                &rid,
-                                plan.labels[i].clone(),
-                                f,
-                                Rule::YearMismatch,
-                                msg,
-                            );
-                        }
-                    }
-                }
-                Target::Standard(c @ (StandardColumn::Stratum | StandardColumn::Psu)) => {
-                    if v.is_empty() {
-                        let msg = format!("{} is empty, but the column is present", c.name());
-                        self.violation(
-                            line,
-                            &rid,
-                            plan.labels[i].clone(),
-                            f,
-                            Rule::MissingDesign,
-                            msg,
-                        );
-                    } else if c == StandardColumn::Stratum {
-                        stratum = Some(text(v));
-                    } else {
-                        psu = Some(text(v));
-                    }
-                }
-                Target::Standard(StandardColumn::Weight) => match parse_real(v) {
-                    _ if v.is_empty() => {
-                        let msg = "weight is empty, but the column is present".to_string();
-                        self.violation(
-                            line,
-                            &rid,
-                            plan.labels[i].clone(),
-                            f,
-                            Rule::MissingDesign,
-                            msg,
-                        );
-                    }
-                    Some(w) if w > 0.0 => weight = Some(w),
-                    _ => {
-                        let msg = format!("weight \"{}\" is not a positive number", quote_value(v));
-                        self.violation(line, &rid, plan.labels[i].clone(), f, Rule::BadWeight, msg);
-                    }
+            let broken = match target {
+                Target::Ignored => None,
+                Target::Standard(StandardColumn::RespondentId) => v
+                    .is_empty()
+                    .then(|| (Rule::EmptyId, "respondent_id is empty".to_string())),
+                Target::Standard(StandardColumn::UnitId) => v
+                    .is_empty()
+                    .then(|| (Rule::EmptyId, "unit_id is empty".to_string())),
+                Target::Standard(StandardColumn::Year) => match self.year {
+                    Some(want) if !v.is_empty() && parse_int(v) != Some(want) => Some((
+                        Rule::YearMismatch,
+                        format!("the row says year \"{}\", --year is {want}", quote_value(v)),
+                    )),
+                    _ => None,
                 },
-                Target::Standard(StandardColumn::Fpc) => match parse_real(v) {
-                    _ if v.is_empty() => {
-                        let msg = "fpc is empty, but the column is present".to_string();
-                        self.violation(
-                            line,
-                            &rid,
-                            plan.labels[i].clone(),
-                            f,
-                            Rule::MissingDesign,
-                            msg,
-                        );
+                Target::Standard(c) if v.is_empty() => Some((
+                    Rule::MissingDesign,
+                    format!("{} is empty, but the column is present", c.name()),
+                )),
+                Target::Standard(StandardColumn::Stratum | StandardColumn::Psu) => None,
+                Target::Standard(c @ (StandardColumn::Weight | StandardColumn::Fpc)) => {
+                    match parse_real(v) {
+                        Some(x) if x > 0.0 => None,
+                        _ => Some((
+                            if c == StandardColumn::Weight {
+                                Rule::BadWeight
+                            } else {
+                                Rule::BadFpc
+                            },
+                            format!(
+                                "{} \"{}\" is not a positive number",
+                                c.name(),
+                                quote_value(v)
+                            ),
+                        )),
                     }
-                    Some(x) if x > 0.0 => fpc = Some(x),
-                    _ => {
-                        let msg = format!("fpc \"{}\" is not a positive number", quote_value(v));
-                        self.violation(line, &rid, plan.labels[i].clone(), f, Rule::BadFpc, msg);
-                    }
-                },
+                }
                 Target::Question(q) => {
                     self.row_answers[q] = None;
                     if v.is_empty() {
-                        continue;
-                    }
-                    let scale = &self.inst.questions[q].scale;
-                    match parse_int(v) {
-                        Some(code) if scale.classify(code) != Answer::OutOfScale => {
-                            self.row_answers[q] = Some(code);
-                        }
-                        Some(_) => {
-                            let msg = format!(
-                                "\"{}\" is out of scale ({})",
-                                quote_value(v),
-                                scale.describe()
-                            );
-                            self.violation(
-                                line,
-                                &rid,
-                                plan.labels[i].clone(),
-                                f,
+                        None
+                    } else {
+                        let scale = &self.inst.questions[q].scale;
+                        match parse_int(v) {
+                            Some(code)
+                                if self.tables[q].classify(scale, code) != Answer::OutOfScale =>
+                            {
+                                self.row_answers[q] = Some(code);
+                                None
+                            }
+                            Some(_) => Some((
                                 Rule::OutOfScale,
-                                msg,
-                            );
-                        }
-                        None => {
-                            let what = if parse_real(v).is_some() {
-                                "a decimal"
-                            } else {
-                                "not a number"
-                            };
-                            let msg = format!(
-                                "\"{}\" is {what}; answers are whole-number codes ({})",
-                                quote_value(v),
-                                scale.describe()
-                            );
-                            self.violation(
-                                line,
-                                &rid,
-                                plan.labels[i].clone(),
-                                f,
-                                Rule::NotInteger,
-                                msg,
-                            );
+                                format!(
+                                    "\"{}\" is out of scale ({})",
+                                    quote_value(v),
+                                    scale.describe()
+                                ),
+                            )),
+                            None => {
+                                let what = if parse_real(v).is_some() {
+                                    "a decimal"
+                                } else {
+                                    "not a number"
+                                };
+                                Some((
+                                    Rule::NotInteger,
+                                    format!(
+                                        "\"{}\" is {what}; answers are whole-number codes ({})",
+                                        quote_value(v),
+                                        scale.describe()
+                                    ),
+                                ))
+                            }
                         }
                     }
                 }
-                Target::Column(c) => {
-                    self.row_extra[c] = None;
-                    if v.is_empty() {
-                        continue;
+                Target::Column(c) => match &self.inst.columns[c].values {
+                    Some(allowed) if !v.is_empty() => {
+                        let value = text(v);
+                        (!allowed.iter().any(|a| a.eq_ignore_ascii_case(&value))).then(|| {
+                            (
+                                Rule::UnknownCategory,
+                                format!(
+                                    "\"{}\" is not one of: {}",
+                                    quote_value(v),
+                                    allowed.join(", ")
+                                ),
+                            )
+                        })
                     }
-                    let value = text(v);
-                    if let Some(allowed) = &self.inst.columns[c].values
-                        && !allowed.iter().any(|a| a.eq_ignore_ascii_case(&value))
-                    {
-                        let msg = format!(
-                            "\"{}\" is not one of: {}",
-                            quote_value(v),
-                            allowed.join(", ")
-                        );
-                        self.violation(
-                            line,
-                            &rid,
-                            plan.labels[i].clone(),
-                            f,
-                            Rule::UnknownCategory,
-                            msg,
-                        );
-                        continue;
-                    }
-                    self.row_extra[c] = Some(value);
-                }
+                    _ => None,
+                },
+            };
+            if let Some((rule, msg)) = broken {
+                self.violation(line, &rid, plan.labels[i].clone(), f, rule, msg);
             }
         }
         if !rid.is_empty() {
-            let id_label = plan
-                .targets
-                .iter()
-                .position(|t| *t == Target::Standard(StandardColumn::RespondentId))
+            let id_label = self
+                .id_column
                 .map(|i| plan.labels[i].clone())
                 .unwrap_or_default();
             if self.stored.contains(&rid) {
                 let msg = format!(
-                    "respondent \"{}\" is already stored for {} {}",
-                    rid,
+                    "respondent \"{rid}\" is already stored for {} {}",
                     self.inst.id,
                     self.year.map(|y| y.to_string()).unwrap_or_default()
                 );
@@ -551,18 +518,57 @@ impl<'a> Checker<'a> {
             self.quarantined_rows += 1;
             return;
         }
-        self.line.push(line as i64);
-        self.respondent_id.push(rid);
-        self.unit_id.push(unit);
-        self.stratum.push(stratum);
-        self.psu.push(psu);
-        self.weight.push(weight);
-        self.fpc.push(fpc);
-        for (col, v) in self.answers.iter_mut().zip(&self.row_answers) {
-            col.push(*v);
+        // Second pass: the row passed, so append it.
+        let cols = &mut self.cols;
+        cols.len += 1;
+        cols.line.append_value(line as i64);
+        cols.respondent_id.append_value(&rid);
+        let mut seen_design = [false; 4];
+        for (i, f) in rec.iter().enumerate() {
+            match plan.targets[i] {
+                Target::Standard(StandardColumn::UnitId) => cols.unit_id.append_value(text(f)),
+                Target::Standard(StandardColumn::Stratum) => {
+                    cols.stratum.append_value(text(f));
+                    seen_design[0] = true;
+                }
+                Target::Standard(StandardColumn::Psu) => {
+                    cols.psu.append_value(text(f));
+                    seen_design[1] = true;
+                }
+                Target::Standard(StandardColumn::Weight) => {
+                    cols.weight.append_option(parse_real(trim(f)));
+                    seen_design[2] = true;
+                }
+                Target::Standard(StandardColumn::Fpc) => {
+                    cols.fpc.append_option(parse_real(trim(f)));
+                    seen_design[3] = true;
+                }
+                Target::Column(c) => {
+                    let v = text(f);
+                    cols.extra[c].append_option((!v.is_empty()).then_some(v));
+                }
+                _ => {}
+            }
         }
-        for (col, v) in self.extra.iter_mut().zip(&self.row_extra) {
-            col.push(v.clone());
+        if !seen_design[0] {
+            cols.stratum.append_null();
+        }
+        if !seen_design[1] {
+            cols.psu.append_null();
+        }
+        if !seen_design[2] {
+            cols.weight.append_null();
+        }
+        if !seen_design[3] {
+            cols.fpc.append_null();
+        }
+        for (i, b) in cols.extra.iter_mut().enumerate() {
+            if !plan.targets.contains(&Target::Column(i)) {
+                b.append_null();
+            }
+        }
+        for (b, v) in cols.answers.iter_mut().zip(&self.row_answers) {
+            b.append_option(*v);
         }
     }
 
@@ -594,7 +600,8 @@ impl<'a> Checker<'a> {
         m
     }
 
-    /// The accepted rows in the store's schema (without the `batch` column), and the batch id (hex SHA-256 of the content).
+    /// The accepted rows in the store's schema (without the `batch` column), and the batch id
+    /// (hex SHA-256 of the survey, year, header and every field).
     pub fn finish(mut self) -> PolarsResult<(DataFrame, String)> {
         self.hasher.update(&self.hash_buf);
         let id: String = self
@@ -603,47 +610,27 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let n = self.respondent_id.len();
         let plan = self.plan;
-        let has = |c: StandardColumn| plan.present.contains(&c);
+        let c = self.cols;
+        let n = c.len;
         let mut cols: Vec<Column> = vec![
-            Series::new(
-                "respondent_id".into(),
-                std::mem::take(&mut self.respondent_id),
-            )
-            .into(),
-            Series::new("unit_id".into(), std::mem::take(&mut self.unit_id)).into(),
+            c.respondent_id.finish().into_column(),
+            c.unit_id.finish().into_column(),
             Series::new("year".into(), vec![self.year; n]).into(),
-            Series::new("stratum".into(), std::mem::take(&mut self.stratum)).into(),
-            Series::new("psu".into(), std::mem::take(&mut self.psu)).into(),
-            Series::new("weight".into(), std::mem::take(&mut self.weight)).into(),
-            Series::new("fpc".into(), std::mem::take(&mut self.fpc)).into(),
+            c.stratum.finish().into_column(),
+            c.psu.finish().into_column(),
+            c.weight.finish().into_column(),
+            c.fpc.finish().into_column(),
         ];
-        // A design column absent from the file is null, not an empty string.
-        for (i, c) in [StandardColumn::Stratum, StandardColumn::Psu]
-            .into_iter()
-            .enumerate()
-        {
-            if !has(c) {
-                cols[3 + i] = Series::full_null(c.name().into(), n, &DataType::String).into();
-            }
-        }
-        for (i, c) in self.inst.columns.iter().enumerate() {
+        for (i, b) in c.extra.into_iter().enumerate() {
             if plan.columns_kept[i] {
-                cols.push(
-                    Series::new(c.name.as_str().into(), std::mem::take(&mut self.extra[i])).into(),
-                );
+                cols.push(b.finish().into_column());
             }
         }
-        for (i, q) in self.inst.questions.iter().enumerate() {
-            let s = if plan.questions_present[i] {
-                Series::new(q.code.as_str().into(), std::mem::take(&mut self.answers[i]))
-            } else {
-                Series::full_null(q.code.as_str().into(), n, &DataType::Int32)
-            };
-            cols.push(s.into());
+        for b in c.answers {
+            cols.push(b.finish().into_column());
         }
-        cols.push(Series::new("line".into(), std::mem::take(&mut self.line)).into());
+        cols.push(c.line.finish().into_column());
         Ok((DataFrame::new(n, cols)?, id))
     }
 }

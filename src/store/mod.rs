@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use thiserror::Error;
 
+/// Respondent ids, hashed fast (they come from the analyst's own files, not an adversary).
+pub type IdSet = foldhash::HashSet<String>;
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("{path}: {action}: {source}")]
@@ -121,8 +124,8 @@ impl Store {
         manifest: &Manifest,
         survey: &str,
         year: i32,
-    ) -> Result<HashSet<String>, StoreError> {
-        let mut ids = HashSet::new();
+    ) -> Result<IdSet, StoreError> {
+        let mut ids = IdSet::default();
         for b in manifest.batches_of(survey, year) {
             let path = self.path_of(&b.data_file);
             let df = read_parquet(&path, Some(&["respondent_id"]))?;
