@@ -96,6 +96,8 @@ impl Table {
                 let mut header_seen = false;
                 let mut count = 0u64;
                 let mut last_start = 0usize;
+                // Lines are counted here from byte offsets: the reader's own count drifts with CRLF.
+                let mut line = 1u64;
                 loop {
                     let more = rdr.read_byte_record(&mut rec).map_err(|e| Refusal::Csv {
                         file: file.to_string(),
@@ -104,17 +106,22 @@ impl Table {
                     if !more {
                         break;
                     }
-                    let (line, byte) = rec
-                        .position()
-                        .map(|p| (p.line(), p.byte()))
-                        .unwrap_or((0, 0));
+                    // After a CRLF the reader's offset points at the '\n': step past terminators.
+                    let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(0);
+                    while start < text.len() && matches!(text[start], b'\n' | b'\r') {
+                        start += 1;
+                    }
+                    line += text[last_start.min(start)..start]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u64;
+                    last_start = start;
                     if !header_seen {
                         header_seen = true;
                         continue;
                     }
-                    last_start = byte as usize;
                     count += 1;
-                    each(line, &rec, byte);
+                    each(line, &rec, start as u64);
                 }
                 if let Some(line) = unterminated_quote(text, last_start, *delimiter) {
                     return Err(Refusal::UnterminatedQuote {

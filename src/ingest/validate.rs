@@ -377,8 +377,8 @@ impl<'a> Checker<'a> {
             }
             if f.len() > MAX_FIELD_BYTES {
                 let msg = format!(
-                    "the field is {} bytes long (at most {MAX_FIELD_BYTES})",
-                    f.len()
+                    "\"{}\" is too long for a field (at most {MAX_FIELD_BYTES} bytes)",
+                    quote_value(f)
                 );
                 self.violation(
                     line,

@@ -21,7 +21,7 @@ def answers(rng, quality, scale):
     x = rng.random()
     if x < 0.02:
         return ""
-    if x < 0.03 and 0 in scale.get("not_applicable", [0]) and lo > 0:
+    if x < 0.03 and 0 in scale.get("not_applicable", [0]) and lo > 0 and hi < 10:
         return "0"
     v = lo + (hi - lo) * min(1.0, max(0.0, rng.gauss(quality, 0.22)))
     return str(int(round(v)))
@@ -30,7 +30,8 @@ def answers(rng, quality, scale):
 def make(survey, year, rows, seed, extra):
     spec = tomllib.loads((HERE.parent / f"{survey}.toml").read_text(encoding="utf-8"))
     rng = random.Random(seed)
-    qs = [q for q in spec["questions"] if not q.get("optional") or rng.random() < 0.9]
+    # Some forms in use leave out a few optional policy items; health keeps its optional questions.
+    qs = [q for q in spec["questions"] if q.get("part") != "policy" or rng.random() < 0.9]
     header = ["respondent_id", "unit_id", "stratum", "psu", "weight"] + list(extra) + [
         q.get("header", q["code"]) for q in qs]
     out = HERE / f"{survey}-{year}.csv"

@@ -1,0 +1,186 @@
+//! A small harness: run the real `chiso` binary in a temporary directory and look at the store.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const CLEAN: &str = include_str!("../fixtures/outpatient-clean.csv");
+
+/// A temporary working directory with a store in it.
+pub struct Dir {
+    pub tmp: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the whole output unless every fragment appears in stdout or stderr.
+    pub fn says(&self, fragments: &[&str]) -> &Self {
+        let all = format!("{}\n{}", self.stdout, self.stderr);
+        for f in fragments {
+            assert!(all.contains(f), "expected {f:?} in the output:\n{all}");
+        }
+        self
+    }
+}
+
+pub fn chiso() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_chiso"))
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            tmp: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.path().join("store")
+    }
+
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::write(&p, bytes).expect("write a fixture");
+        p
+    }
+
+    /// `chiso ARGS`, run in this directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = chiso()
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("CHISO_STORE")
+            .output()
+            .expect("run chiso");
+        Run::from(out)
+    }
+
+    /// `chiso ingest --store store --survey health-outpatient --year 2026 FILE`.
+    pub fn ingest(&self, file: &str, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "ingest",
+            "--store",
+            "store",
+            "--survey",
+            "health-outpatient",
+            "--year",
+            "2026",
+        ];
+        args.extend_from_slice(extra);
+        args.push(file);
+        self.run(&args)
+    }
+
+    /// Every file under the store with its bytes: equal snapshots mean a byte-identical store.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let root = self.store();
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(&root).unwrap_or(&p).display().to_string();
+                    out.insert(rel, std::fs::read(&p).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn manifest(&self) -> chiso::store::Manifest {
+        chiso::store::Manifest::read(&self.store()).expect("a readable manifest")
+    }
+
+    /// All stored rows of health-outpatient 2026, read through the manifest as any reader would.
+    pub fn stored_rows(&self) -> polars::prelude::DataFrame {
+        let m = self.manifest();
+        let mut frames = m.batches_of("health-outpatient", 2026).map(|b| {
+            chiso::store::read_parquet(&self.store().join(&b.data_file), None)
+                .expect("a readable batch")
+        });
+        let mut df = frames.next().expect("at least one batch");
+        for f in frames {
+            df.vstack_mut(&f).expect("same schema");
+        }
+        df
+    }
+
+    /// Stored respondent ids, sorted.
+    pub fn stored_ids(&self) -> Vec<String> {
+        let df = self.stored_rows();
+        let mut ids: Vec<String> = df
+            .column("respondent_id")
+            .and_then(|c| c.str().cloned())
+            .expect("respondent_id")
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// The respondent ids of the clean fixture, sorted.
+pub fn clean_ids() -> Vec<String> {
+    let mut ids: Vec<String> = CLEAN
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The clean fixture with field `column` (by header) of data line `line` (file line, header = 1)
+/// replaced by `value`.
+pub fn with_field(line: usize, column: &str, value: &str) -> String {
+    with_field_in(CLEAN, line, column, value)
+}
+
+/// `text` with field `column` of file line `line` replaced by `value`.
+pub fn with_field_in(text: &str, line: usize, column: &str, value: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let idx = lines[0]
+        .split(',')
+        .position(|h| h == column)
+        .expect("a known column");
+    let mut fields: Vec<String> = lines[line - 1].split(',').map(str::to_string).collect();
+    fields[idx] = value.to_string();
+    lines[line - 1] = fields.join(",");
+    lines.join("\n") + "\n"
+}
+
+/// The respondent id on a file line of the clean fixture.
+pub fn id_on_line(line: usize) -> String {
+    CLEAN
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.split(',').next())
+        .unwrap_or_default()
+        .to_string()
+}
