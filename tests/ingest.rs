@@ -440,7 +440,9 @@ fn files_that_are_not_tables_are_refused_and_the_store_is_untouched() {
         .collect();
     let dup_header = CLEAN.replacen(",A2,", ",A1,", 1);
     let header_only = CLEAN.lines().next().unwrap_or_default().to_string() + "\n";
-    let cases: Vec<(&str, Vec<u8>, Vec<&str>, &[&str])> = vec![
+    // (name, file bytes, what the message must say, extra flags)
+    type Case<'a> = (&'a str, Vec<u8>, Vec<&'a str>, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
         (
             "missing required column",
             drop_a3.into_bytes(),

@@ -213,5 +213,5 @@ fn quarantine_csv(b: &CheckedBatch) -> anyhow::Result<Vec<u8>> {
             &v.message,
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

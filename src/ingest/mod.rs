@@ -105,7 +105,7 @@ pub fn check_file(
     table.for_each_record(&file, |line, rec, done| {
         checker.record(line, rec);
         n += 1;
-        if n % 65_536 == 0
+        if n.is_multiple_of(65_536)
             && let Some(b) = &bar
         {
             b.set_position(done);

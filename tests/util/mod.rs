@@ -184,3 +184,19 @@ pub fn id_on_line(line: usize) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// A batch of `n` forms cycling through the clean fixture's answers, ids `PREFIX-000001`…
+pub fn big_batch(prefix: &str, n: usize) -> String {
+    let mut lines = CLEAN.lines();
+    let header = lines.next().unwrap_or_default();
+    let rows: Vec<&str> = lines
+        .map(|l| l.split_once(',').map(|x| x.1).unwrap_or_default())
+        .collect();
+    let mut out = String::with_capacity(n * 120);
+    out.push_str(header);
+    out.push('\n');
+    for i in 0..n {
+        out.push_str(&format!("{prefix}-{:06},{}\n", i + 1, rows[i % rows.len()]));
+    }
+    out
+}
