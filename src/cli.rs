@@ -18,6 +18,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Run the same checks as `ingest` and store nothing.
     Validate(ValidateArgs),
+    /// Satisfaction indices per item, element and overall, with standard errors and intervals.
+    Score(ScoreArgs),
     /// List the batches in a store.
     Batches(BatchesArgs),
     /// List the questionnaires chiso knows, with their item counts.
@@ -95,4 +97,24 @@ pub struct BatchesArgs {
     /// Print the manifest entries as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
+    #[arg(long)]
+    pub survey: String,
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: i32,
+    /// Scoring methodology: a name in scoring/ or a path to a .toml file [default: the questionnaire's].
+    #[arg(long, value_name = "FILE")]
+    pub method: Option<String>,
+    /// Where to write scores.csv, scores.xlsx and scores.json.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Language of the Excel headers and labels: vi or en.
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
 }

@@ -1,10 +1,14 @@
 //! chiso (chỉ số, "index"): turns citizen-satisfaction survey batches into the indices that
 //! Vietnamese local government reports every year.
 //!
-//! Arrows point one way: `cmd` → (`ingest`, ...) → (`store`, `instrument`).
+//! Arrows point one way: `cmd` → (`ingest`, `estimate`, `render`) → (`store`, `instrument`,
+//! `methodology`).
 
 pub mod cli;
 pub mod cmd;
+pub mod estimate;
 pub mod ingest;
 pub mod instrument;
+pub mod methodology;
+pub mod render;
 pub mod store;

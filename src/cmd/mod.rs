@@ -2,6 +2,7 @@
 
 mod batches;
 mod ingest;
+mod score;
 mod surveys;
 mod validate;
 
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Score(a) => score::run(a),
         Command::Batches(a) => batches::run(a),
         Command::Surveys => surveys::run(),
     }

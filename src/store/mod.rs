@@ -156,7 +156,17 @@ impl Store {
                 message: format!("no rows stored for {survey} {year}"),
             });
         }
-        LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+        // The partition folders are for people and other tools; the columns are in the files.
+        let args = ScanArgsParquet {
+            hive_options: HiveOptions {
+                enabled: Some(false),
+                hive_start_idx: 0,
+                schema: None,
+                try_parse_dates: false,
+            },
+            ..ScanArgsParquet::default()
+        };
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
             .map_err(|e| parquet_err(&self.root, e))
     }
 

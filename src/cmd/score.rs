@@ -1,0 +1,93 @@
+//! `chiso score`: satisfaction indices with design-based standard errors and intervals.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::cli::ScoreArgs;
+use crate::estimate;
+use crate::render::labels::Lang;
+use crate::render::scores::{self, TableContext};
+use crate::store::Store;
+
+pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    let inst = super::instrument_for(&args.survey, Some(args.year))?;
+    let method_name = args.method.clone().unwrap_or_else(|| inst.method.clone());
+    let method = crate::methodology::load(&method_name)?;
+    method.check(&method_name, &inst)?;
+    let store = Store::open(&args.store.store)?;
+    let manifest = store.manifest()?;
+    let rows = store.scan(&manifest, &inst.id, args.year)?;
+    let estimates = estimate::score(rows, &inst, &method)
+        .with_context(|| format!("scoring {} {}", inst.id, args.year))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let lang = if args.lang == "en" {
+        Lang::En
+    } else {
+        Lang::Vi
+    };
+    let labels: BTreeMap<String, String> = inst
+        .questions
+        .iter()
+        .map(|q| {
+            (
+                q.code.clone(),
+                if lang == Lang::En {
+                    q.en.clone()
+                } else {
+                    q.vi.clone()
+                },
+            )
+        })
+        .chain(inst.elements.iter().map(|e| {
+            (
+                e.code.clone(),
+                if lang == Lang::En {
+                    e.en.clone()
+                } else {
+                    e.vi.clone()
+                },
+            )
+        }))
+        .chain([(
+            "overall".to_string(),
+            if lang == Lang::En {
+                "Overall index".to_string()
+            } else {
+                "Chỉ số chung".to_string()
+            },
+        )])
+        .collect();
+    let ctx = TableContext {
+        year: args.year,
+        survey: &inst.id,
+        labels: &labels,
+        decimals: method.decimals,
+        ci_level: method.ci_level,
+        lang,
+    };
+    let csv = args.out.join("scores.csv");
+    scores::write_csv(&csv, &ctx, &estimates)?;
+    scores::write_xlsx(&args.out.join("scores.xlsx"), &ctx, &estimates)?;
+    scores::write_json(&args.out.join("scores.json"), &ctx, &estimates)?;
+    let units = estimates
+        .iter()
+        .map(|e| e.unit_id.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let flagged = estimates.iter().filter(|e| !e.flag.is_empty()).count();
+    println!(
+        "{} {}: {} figures for {} units and ALL ({}, {}); {} flagged",
+        inst.id,
+        args.year,
+        estimates.len(),
+        units.saturating_sub(1),
+        method.id,
+        method.title_vi,
+        flagged
+    );
+    println!("wrote {} (and scores.xlsx, scores.json)", csv.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,4 @@
+//! Writing results: tables (CSV, XLSX, JSON). Renders what it is given; computes nothing.
+
+pub mod labels;
+pub mod scores;

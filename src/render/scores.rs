@@ -1,0 +1,181 @@
+//! `scores.csv`, `scores.xlsx` and `scores.json`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context as _;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+use serde::Serialize;
+
+use super::labels::{self, Lang};
+use crate::estimate::{Estimate, Level};
+
+/// The columns of `scores.csv`, in order: a contract.
+pub const CSV_COLUMNS: [&str; 14] = [
+    "year", "survey", "unit_id", "level", "code", "measure", "n", "estimate", "se", "ci_low",
+    "ci_high", "df", "deff", "flag",
+];
+
+/// What the tables need besides the estimates.
+pub struct TableContext<'a> {
+    pub year: i32,
+    pub survey: &'a str,
+    /// Code → label (item text or element name) in the output language.
+    pub labels: &'a BTreeMap<String, String>,
+    pub decimals: u32,
+    pub ci_level: f64,
+    pub lang: Lang,
+}
+
+/// Full precision, shortest round-trip form; empty for a missing value.
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+pub fn write_csv(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(CSV_COLUMNS)?;
+    for e in rows {
+        w.write_record([
+            ctx.year.to_string(),
+            ctx.survey.to_string(),
+            e.unit_id.clone(),
+            e.level.name().to_string(),
+            e.code.clone(),
+            e.measure.clone(),
+            e.n.to_string(),
+            num(e.estimate),
+            num(e.se),
+            num(e.ci_low),
+            num(e.ci_high),
+            e.df.to_string(),
+            num(e.deff),
+            e.flag.clone(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    year: i32,
+    survey: &'a str,
+    unit_id: &'a str,
+    level: &'a str,
+    code: &'a str,
+    measure: &'a str,
+    n: u64,
+    estimate: Option<f64>,
+    se: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    df: i64,
+    deff: Option<f64>,
+    flag: &'a str,
+}
+
+pub fn write_json(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
+    let opt = |x: f64| x.is_finite().then_some(x);
+    let out: Vec<JsonRow> = rows
+        .iter()
+        .map(|e| JsonRow {
+            year: ctx.year,
+            survey: ctx.survey,
+            unit_id: &e.unit_id,
+            level: e.level.name(),
+            code: &e.code,
+            measure: &e.measure,
+            n: e.n,
+            estimate: opt(e.estimate),
+            se: opt(e.se),
+            ci_low: opt(e.ci_low),
+            ci_high: opt(e.ci_high),
+            df: e.df,
+            deff: opt(e.deff),
+            flag: &e.flag,
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&out)?;
+    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// One sheet per level, headers in the output language, numbers rounded for display.
+pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
+    let mut wb = new_workbook()?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("DDEBF7");
+    let pattern = if ctx.decimals == 0 {
+        "0".to_string()
+    } else {
+        format!("0.{}", "0".repeat(ctx.decimals as usize))
+    };
+    let number = Format::new().set_num_format(&pattern);
+    let flagged = Format::new().set_font_color("9C0006");
+    for level in [Level::Overall, Level::Element, Level::Item] {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(labels::level(level.name(), ctx.lang))?;
+        for (c, h) in labels::score_headers(ctx.lang, ctx.ci_level)
+            .iter()
+            .enumerate()
+        {
+            sheet.write_with_format(0, c as u16, h, &header)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        let mut r = 1u32;
+        for e in rows.iter().filter(|e| e.level == level) {
+            sheet.write(r, 0, ctx.year)?;
+            sheet.write(r, 1, ctx.survey)?;
+            sheet.write(r, 2, e.unit_id.as_str())?;
+            sheet.write(r, 3, e.code.as_str())?;
+            sheet.write(
+                r,
+                4,
+                ctx.labels.get(&e.code).map(String::as_str).unwrap_or(""),
+            )?;
+            sheet.write(r, 5, labels::measure(&e.measure, ctx.lang))?;
+            sheet.write(r, 6, e.n as f64)?;
+            for (c, x) in [
+                (7, e.estimate),
+                (8, e.se),
+                (9, e.ci_low),
+                (10, e.ci_high),
+                (12, e.deff),
+            ] {
+                if x.is_finite() {
+                    sheet.write_with_format(r, c, x, &number)?;
+                }
+            }
+            sheet.write(r, 11, e.df as f64)?;
+            if !e.flag.is_empty() {
+                sheet.write_with_format(r, 13, labels::flag(&e.flag, ctx.lang), &flagged)?;
+            }
+            r += 1;
+        }
+        sheet.set_column_width(4, 48)?;
+        sheet.set_column_width(5, 26)?;
+        sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 13)?;
+    }
+    wb.save(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A workbook whose bytes depend only on its content: the creation time is fixed.
+pub fn new_workbook() -> anyhow::Result<Workbook> {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("chiso"),
+    );
+    Ok(wb)
+}

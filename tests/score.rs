@@ -1,0 +1,172 @@
+//! `chiso score` against values computed independently with R's survey package
+//! (tests/fixtures/design/expected.R → expected.csv).
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use util::Dir;
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/design")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+type Key = (String, String, String, String);
+
+/// A CSV as rows of named fields, keyed by (unit_id, level, code, measure).
+fn table(text: &str, scenario: Option<&str>) -> BTreeMap<Key, BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().expect("a header").clone();
+    let mut out = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.expect("a record");
+        let row: BTreeMap<String, String> = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.to_string(), v.to_string()))
+            .collect();
+        if scenario.is_some_and(|s| row.get("scenario").map(String::as_str) != Some(s)) {
+            continue;
+        }
+        let key = (
+            row["unit_id"].clone(),
+            row["level"].clone(),
+            row["code"].clone(),
+            row["measure"].clone(),
+        );
+        out.insert(key, row);
+    }
+    out
+}
+
+fn close(got: &str, want: &str, rel: f64) -> bool {
+    match (got.parse::<f64>(), want.parse::<f64>()) {
+        (Ok(g), Ok(w)) => (g - w).abs() <= rel * w.abs().max(1e-9) + 1e-12,
+        _ => got.is_empty() && want.is_empty(),
+    }
+}
+
+/// Ingests `batch` as the fixture questionnaire, scores it with `method`, compares with R.
+fn check(scenario: &str, batch: &str, method: &str) {
+    let d = Dir::new();
+    let survey = fixture("fixture.toml");
+    let run = d.run(&[
+        "ingest",
+        "--store",
+        "store",
+        "--survey",
+        &survey,
+        "--year",
+        "2026",
+        &fixture(batch),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = d.run(&[
+        "score",
+        "--store",
+        "store",
+        "--survey",
+        &survey,
+        "--year",
+        "2026",
+        "--method",
+        &fixture(method),
+        "--out",
+        "out",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let got_text = std::fs::read_to_string(d.path().join("out/scores.csv")).expect("scores.csv");
+    assert!(got_text.starts_with(
+        "year,survey,unit_id,level,code,measure,n,estimate,se,ci_low,ci_high,df,deff,flag\n"
+    ));
+    let got = table(&got_text, None);
+    let want = table(
+        &std::fs::read_to_string(fixture("expected.csv")).expect("expected.csv"),
+        Some(scenario),
+    );
+    assert!(
+        want.len() >= 60,
+        "{scenario}: {} reference rows",
+        want.len()
+    );
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{scenario}: the same figures"
+    );
+    for (key, w) in &want {
+        let g = &got[key];
+        for (field, rel) in [
+            ("estimate", 1e-6),
+            ("se", 1e-6),
+            ("deff", 1e-6),
+            ("ci_low", 1e-4),
+            ("ci_high", 1e-4),
+        ] {
+            assert!(
+                close(&g[field], &w[field], rel),
+                "{scenario} {key:?} {field}: chiso {} vs R {}",
+                g[field],
+                w[field]
+            );
+        }
+        assert_eq!(g["n"], w["n"], "{scenario} {key:?} n");
+        assert_eq!(g["df"], w["df"], "{scenario} {key:?} df");
+    }
+}
+
+#[test]
+fn pooled_rule_matches_r_survey() {
+    check("pooled", "batch.csv", "../../../scoring/health.toml");
+}
+
+#[test]
+fn mean_rule_with_weights_matches_r_survey() {
+    check("mean", "batch.csv", "mean.toml");
+}
+
+#[test]
+fn finite_population_correction_matches_r_survey() {
+    check("fpc", "batch-fpc.csv", "../../../scoring/health.toml");
+}
+
+#[test]
+fn lonely_psu_policies_match_r_survey() {
+    for p in ["remove", "certainty", "adjust"] {
+        check(
+            &format!("lonely-{p}"),
+            "batch-lonely.csv",
+            &format!("lonely-{p}.toml"),
+        );
+    }
+}
+
+#[test]
+fn a_lonely_psu_fails_by_default_naming_the_stratum() {
+    let d = Dir::new();
+    let survey = fixture("fixture.toml");
+    assert_eq!(
+        d.run(&[
+            "ingest",
+            "--store",
+            "store",
+            "--survey",
+            &survey,
+            "--year",
+            "2026",
+            &fixture("batch-lonely.csv")
+        ])
+        .code,
+        0
+    );
+    let run = d.run(&[
+        "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", "out",
+    ]);
+    assert_eq!(run.code, 1);
+    run.says(&["stratum \"S5\" has only one PSU", "lonely_psu"]);
+}
