@@ -62,10 +62,10 @@ mod tests {
     #[test]
     fn logit_interval_by_hand() {
         // p = 0.8, se = 0.05, t = 2: logit = ln 4 = 1.386294; half-width 2·0.05/0.16 = 0.625.
-        // expit(0.761294) = 0.681632, expit(2.011294) = 0.881994.
+        // expit(0.761294) = 0.681635, expit(2.011294) = 0.881978.
         let (lo, hi) = proportion(CiMethod::Logit, 0.8, 0.05, 2.0);
-        assert!((lo - 0.681_632_4).abs() < 1e-6, "{lo}");
-        assert!((hi - 0.881_994_1).abs() < 1e-6, "{hi}");
+        assert!((lo - 0.681_634_69).abs() < 1e-6, "{lo}");
+        assert!((hi - 0.881_977_82).abs() < 1e-6, "{hi}");
     }
 
     #[test]

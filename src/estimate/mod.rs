@@ -125,7 +125,7 @@ pub fn score(
     inst: &Instrument,
     method: &Method,
 ) -> Result<Vec<Estimate>, EstimateError> {
-    let mut vars = Vars::default();
+    let mut vars = Vars::new(method.satisfied_at);
     let (specs, alphas) = plan(inst, method, &mut vars);
     let totals = Totals::collect(rows, &vars)?;
     let design = totals.design(method.lonely_psu)?;
@@ -150,13 +150,12 @@ pub fn score(
 /// Declares the variables and the figures the methodology asks for.
 fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<AlphaSpec>) {
     let mut specs = Vec::new();
-    let threshold = method.satisfied_at;
     let mut item_ratio: BTreeMap<(String, ItemMeasure), Ratio> = BTreeMap::new();
     // Items.
     for q in inst.scored_items() {
         let v = vars.valid(q);
         let vn = vars.valid_n(q);
-        let s = vars.satisfied(q, threshold);
+        let s = vars.satisfied(q);
         let x = vars.score(q);
         let x2 = vars.score_squared(q);
         item_ratio.insert(
@@ -234,7 +233,7 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
         for m in &method.item_measures {
             let (terms, kind, moments) = match rule {
                 Rule::Pooled => {
-                    let (y, x, mo) = vars.pooled(&code, &items, *m, threshold);
+                    let (y, x, mo) = vars.pooled(&code, &items, *m);
                     let kind = if *m == ItemMeasure::SatisfiedPct {
                         Kind::Proportion
                     } else {
@@ -308,7 +307,7 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
             });
         }
         if method.comprehensive {
-            let (comp, any_w, any_n) = vars.comprehensive(&code, &items, threshold);
+            let (comp, any_w, any_n) = vars.comprehensive(&code, &items);
             specs.push(Spec {
                 level,
                 code: code.clone(),
@@ -425,6 +424,7 @@ fn domain(
     alphas: &[AlphaSpec],
     method: &Method,
 ) {
+    let start = out.len();
     let strata: Vec<usize> = rows.iter().map(|&r| table.stratum[r]).collect();
     let sum = |v: usize| -> f64 { rows.iter().map(|&r| table.col(v)[r]).sum() };
     let sum_of = |vs: &[usize], r: usize| -> f64 { vs.iter().map(|&v| table.col(v)[r]).sum() };
@@ -506,6 +506,8 @@ fn domain(
             flag: flags.join(";"),
         });
     }
+    // Items, then elements, then overall; the methodology's order within a level (stable sort).
+    out[start..].sort_by_key(|e| e.level);
 }
 
 /// Design variance over the variance of the same ratio from a simple random sample of the
@@ -523,5 +525,225 @@ fn design_effect(var: f64, r: f64, ratio: &Ratio, m: Moments, sum: &dyn Fn(usize
         var / v_srs
     } else {
         f64::NAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Tiny frames worked by hand. With no design columns each respondent is its own PSU in
+    //! one stratum, so V = n/(n − 1) · Σ_k z_k² (the z_k sum to 0), with n = 5 respondents and
+    //! z_k = (y_k − R·x_k)/X the influence on a ratio R = Y/X. t(0.975; 4) = 2.776445.
+    use super::*;
+    use crate::instrument::Instrument;
+
+    const FORM: &str = r#"
+        id = "tiny"
+        version = "v"
+        title_vi = "t"
+        title_en = "t"
+        service = "health"
+        legal_basis = "none"
+        years = [2020, 2030]
+        method = "x"
+        questions = [
+          { code = "I1", element = "E", scale = "sat5", vi = "1", en = "1" },
+          { code = "I2", element = "E", scale = "sat5", vi = "2", en = "2" },
+          { code = "exp", optional = true, scale = "pct", vi = "e", en = "e" },
+          { code = "ret", optional = true, scale = "r5", vi = "r", en = "r" },
+        ]
+        [scales.sat5]
+        values = [1, 2, 3, 4, 5]
+        [scales.pct]
+        range = [0, 100]
+        not_applicable = []
+        [scales.r5]
+        values = [1, 2, 3, 4, 5]
+        [[elements]]
+        code = "E"
+        vi = "E"
+        en = "E"
+    "#;
+
+    fn method(rule: &str) -> Method {
+        let text = format!(
+            r#"
+            id = "m"
+            title_vi = "m"
+            title_en = "m"
+            basis = "test"
+            satisfied_at = 4
+            item_measures = ["satisfied_pct", "mean_score"]
+            comprehensive = true
+            ci_method = "logit"
+            ci_level = 0.95
+            min_n = 3
+            lonely_psu = "fail"
+            decimals = 2
+            means = [{{ code = "exp", measure = "expectation_pct", question = "exp" }}]
+            shares = [{{ code = "ret", measure = "return_pct", question = "ret", codes = [4, 5] }}]
+            [element]
+            rule = "{rule}"
+            [overall]
+            rule = "{rule}"
+            "#
+        );
+        Method::from_toml("m.toml", &text).expect("a valid method")
+    }
+
+    type Col = Vec<Option<i32>>;
+
+    /// Five respondents, one unit, no design columns.
+    ///   r1: I1 5, I2 4 | r2: 4, 2 | r3: 3, blank | r4: blank, 3 | r5: 0, 0 (not applicable)
+    ///   exp: 80, 60, –, 100, –;  ret: 5, 1, 4, –, 2
+    fn tiny(i1: Col, i2: Col, design: Option<(Vec<&str>, Vec<&str>, Vec<f64>)>) -> LazyFrame {
+        let n = i1.len();
+        let ids: Vec<String> = (1..=n).map(|i| format!("r{i}")).collect();
+        let (h, p, w): (Vec<Option<&str>>, Vec<Option<&str>>, Vec<Option<f64>>) = match design {
+            Some((h, p, w)) => (
+                h.into_iter().map(Some).collect(),
+                p.into_iter().map(Some).collect(),
+                w.into_iter().map(Some).collect(),
+            ),
+            None => (vec![None; n], vec![None; n], vec![None; n]),
+        };
+        let exp: Col = [Some(80), Some(60), None, Some(100), None]
+            .into_iter()
+            .take(n)
+            .collect();
+        let ret: Col = [Some(5), Some(1), Some(4), None, Some(2)]
+            .into_iter()
+            .take(n)
+            .collect();
+        let cols: Vec<Column> = vec![
+            Series::new("respondent_id".into(), ids).into(),
+            Series::new("unit_id".into(), vec!["U"; n]).into(),
+            Series::new("stratum".into(), h).into(),
+            Series::new("psu".into(), p).into(),
+            Series::new("weight".into(), w).into(),
+            Series::new("fpc".into(), vec![None::<f64>; n]).into(),
+            Series::new("I1".into(), i1).into(),
+            Series::new("I2".into(), i2).into(),
+            Series::new("exp".into(), exp).into(),
+            Series::new("ret".into(), ret).into(),
+        ];
+        DataFrame::new(n, cols).expect("a frame").lazy()
+    }
+
+    fn five() -> LazyFrame {
+        tiny(
+            vec![Some(5), Some(4), Some(3), None, Some(0)],
+            vec![Some(4), Some(2), None, Some(3), Some(0)],
+            None,
+        )
+    }
+
+    fn find<'a>(rows: &'a [Estimate], unit: &str, code: &str, measure: &str) -> &'a Estimate {
+        rows.iter()
+            .find(|e| e.unit_id == unit && e.code == code && e.measure == measure)
+            .unwrap_or_else(|| panic!("{unit} {code} {measure} missing"))
+    }
+
+    fn near(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9 * b.abs().max(1.0)
+    }
+
+    fn run(rule: &str, rows: LazyFrame) -> Vec<Estimate> {
+        let inst = Instrument::from_toml("tiny.toml", FORM).expect("a valid form");
+        score(rows, &inst, &method(rule)).expect("scores")
+    }
+
+    #[test]
+    fn item_share_satisfied_and_mean_score() {
+        let rows = run("pooled", five());
+        // I1 valid: 5, 4, 3 (blank and 0 leave the denominator) → 2/3 satisfied, X = 3.
+        // z = (1 − 2/3)/3 = 1/9 (r1, r2), −2/9 (r3), 0 (r4, r5); Σz² = 6/81; V = 5/4 · 6/81.
+        let e = find(&rows, "U", "I1", "satisfied_pct");
+        assert_eq!((e.n, e.df), (3, 4));
+        assert!(near(e.estimate, 200.0 / 3.0));
+        assert!(near(e.se, 100.0 * (30.0_f64 / 324.0).sqrt()));
+        // logit(2/3) = ln 2 ± 2.776445 · 0.304290 / (2/9) → expit → 4.275158 %, 98.895806 %.
+        assert!(
+            (e.ci_low - 4.275_157_722).abs() < 1e-6 && (e.ci_high - 98.895_806_045).abs() < 1e-6
+        );
+        // Mean score (5 + 4 + 3)/3 = 4; z = (x − 4)/3 → 1/3, 0, −1/3; V = 5/4 · 2/9; Wald t.
+        let m = find(&rows, "U", "I1", "mean_score");
+        assert!(near(m.estimate, 4.0) && near(m.se, (10.0_f64 / 36.0).sqrt()));
+        assert!(
+            (m.ci_low - 2.536_684_945).abs() < 1e-6 && (m.ci_high - 5.463_315_055).abs() < 1e-6
+        );
+        // The ALL domain is the same single unit here.
+        assert!(near(find(&rows, ALL, "I1", "satisfied_pct").se, e.se));
+    }
+
+    #[test]
+    fn pooled_and_mean_rules_differ_in_their_errors() {
+        // Pooled over E: satisfied answers 2 + 1 + 0 + 0 = 3 of 6 valid → 1/2;
+        // z = (y − x/2)/6 → 1/6, 0, −1/12, −1/12; Σz² = 1/24; V = 5/4 · 1/24 = 5/96.
+        let pooled = run("pooled", five());
+        let e = find(&pooled, "U", "E", "satisfied_pct");
+        assert_eq!(e.n, 4);
+        assert!(near(e.estimate, 50.0) && near(e.se, 100.0 * (5.0_f64 / 96.0).sqrt()));
+        assert!((e.ci_low - 7.347_226_292).abs() < 1e-6);
+        // Mean of the item indices: (2/3 + 1/3)/2 = 1/2, but z = (z_I1 + z_I2)/2 → 1/6, 0,
+        // −1/9, −1/18; Σz² = 14/324; V = 5/4 · 14/324 = 70/1296. Wald t interval (a mean).
+        let mean = run("mean", five());
+        let e = find(&mean, "U", "E", "satisfied_pct");
+        assert!(near(e.estimate, 50.0) && near(e.se, 100.0 * (70.0_f64 / 1296.0).sqrt()));
+        assert!((e.ci_low - (-14.526_128_761)).abs() < 1e-6);
+        assert!(e.deff.is_nan(), "no deff for a mean of ratios");
+        // Overall with one element equals the element.
+        assert!(near(find(&mean, "U", "overall", "satisfied_pct").se, e.se));
+    }
+
+    #[test]
+    fn comprehensive_expectation_return_and_alpha() {
+        let rows = run("pooled", five());
+        // Respondents with a valid answer: r1 (all satisfied), r2, r3, r4 → 1/4;
+        // z = 3/16, −1/16 ×3; Σz² = 12/256; V = 5/4 · 12/256.
+        let c = find(&rows, "U", "E", "comprehensive_pct");
+        assert_eq!(c.n, 4);
+        assert!(near(c.estimate, 25.0) && near(c.se, 100.0 * (60.0_f64 / 1024.0).sqrt()));
+        // Expectation: (80 + 60 + 100)/3 = 80; z = 0, −20/3, 20/3; V = 5/4 · 800/9.
+        let x = find(&rows, "U", "exp", "expectation_pct");
+        assert!(near(x.estimate, 80.0) && near(x.se, (1000.0_f64 / 9.0).sqrt()));
+        assert!((x.ci_high - 109.266_301_103).abs() < 1e-6);
+        // Would return (4 or 5): r1, r3 of r1, r2, r3, r5 → 1/2; z = ±1/8; V = 5/4 · 1/16.
+        let r = find(&rows, "U", "ret", "return_pct");
+        assert!(near(r.estimate, 50.0) && near(r.se, 100.0 * (5.0_f64 / 64.0).sqrt()));
+        // Cronbach's α over complete cases r1 (5, 4), r2 (4, 2): var 0.5 and 2, totals 9 and 6
+        // with var 4.5 → α = 2 · (1 − 2.5/4.5) = 8/9.
+        let a = find(&rows, "U", "E", "cronbach_alpha");
+        assert_eq!(a.n, 2);
+        assert!(near(a.estimate, 8.0 / 9.0));
+        // min_n = 3: the α on 2 respondents is flagged, the item on 3 is not.
+        assert_eq!(a.flag, "low_n");
+        assert_eq!(find(&rows, "U", "I1", "satisfied_pct").flag, "");
+    }
+
+    #[test]
+    fn strata_psus_and_weights_by_hand() {
+        // h1: PSU a r1 (w 1, I1 5), PSU b r2 (w 2, I1 2); h2: PSU c r3 (w 3, I1 4), PSU d r4
+        // (w 4, blank). p = (1 + 3)/(1 + 2 + 3) = 2/3; z = w(y − p·x)/6 → 1/18, −2/9, 1/6, 0.
+        // h1: totals 1/18, −2/9 around −1/12: 2 · 2 · (5/36)² = 100/1296;
+        // h2: 1/6, 0 around 1/12: 2 · 2 · (1/12)² = 36/1296 → V = 136/1296; df = 4 − 2.
+        let rows = run(
+            "pooled",
+            tiny(
+                vec![Some(5), Some(2), Some(4), None],
+                vec![Some(5), Some(5), Some(5), Some(5)],
+                Some((
+                    vec!["h1", "h1", "h2", "h2"],
+                    vec!["a", "b", "c", "d"],
+                    vec![1.0, 2.0, 3.0, 4.0],
+                )),
+            ),
+        );
+        let e = find(&rows, "U", "I1", "satisfied_pct");
+        assert_eq!(e.df, 2);
+        assert!(near(e.estimate, 200.0 / 3.0) && near(e.se, 100.0 * (136.0_f64 / 1296.0).sqrt()));
+        // t(0.975; 2) = 4.302653 → logit interval 0.376216 %, 99.905680 %.
+        assert!(
+            (e.ci_low - 0.376_215_877).abs() < 1e-6 && (e.ci_high - 99.905_679_895).abs() < 1e-6
+        );
     }
 }

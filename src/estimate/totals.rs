@@ -1,9 +1,15 @@
-//! The one pass over the answers: respondent-level variables as polars expressions, summed
-//! (weighted, or counted) per unit × stratum × PSU.
+//! The one pass over the answers: per unit × stratum × PSU, the weighted sums (and counts) of
+//! every respondent-level quantity the measures need.
+//!
+//! A lazy polars query reads the stored batches, fills the design defaults (weight 1, one
+//! stratum, each respondent its own PSU) and projects the columns needed; one pass in Rust then
+//! accumulates every registered sum per PSU. Each PSU's rows are summed by one thread in file
+//! order, so the result is the same whatever the number of threads.
 
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::design::{Design, DesignError};
 use super::{AlphaSpec, Moments};
@@ -13,110 +19,116 @@ use crate::methodology::{ItemMeasure, LonelyPsu};
 const W: &str = "__w";
 const H: &str = "__h";
 const PSU: &str = "__psu";
+/// A cleaned answer that is not a valid code of its scale (blank, not applicable, ...).
+const NONE: i32 = i32::MIN;
 
-/// Registered per-PSU sums: each is one aggregation of the group-by, and one column of [`Totals`].
+/// A respondent-level quantity; `q` indexes [`Vars::questions`], `g` [`Vars::groups`].
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Valid(usize),
+    Satisfied(usize),
+    Score(usize),
+    ScoreSquared(usize),
+    In(usize, Vec<i32>),
+    Any(usize),
+    PooledY(usize, ItemMeasure),
+    PooledYY(usize, ItemMeasure),
+    PooledXY(usize, ItemMeasure),
+    PooledV(usize),
+    PooledVV(usize),
+    Comprehensive(usize),
+    Complete(usize),
+    CompleteX(usize, usize),
+    CompleteXX(usize, usize),
+    CompleteT(usize),
+    CompleteTT(usize),
+}
+
+/// A question as the pass reads it: its column and which codes are valid answers.
+struct QuestionCol {
+    code: String,
+    scale: crate::instrument::Scale,
+}
+
+/// The registered per-PSU sums; each becomes one column of [`Totals`].
 #[derive(Default)]
 pub struct Vars {
-    keys: Vec<String>,
-    aggs: Vec<Expr>,
+    defs: Vec<(bool, Value)>,
     index: BTreeMap<String, usize>,
-}
-
-fn f(e: Expr) -> Expr {
-    e.cast(DataType::Float64)
-}
-
-fn sum_exprs(es: impl Iterator<Item = Expr>) -> Expr {
-    es.reduce(|a, b| a + b).unwrap_or_else(|| lit(0.0))
-}
-
-/// A valid answer: a code of the scale (blanks, not-applicable and no-answer codes are not).
-fn valid_expr(q: &Question) -> Expr {
-    let c = || col(q.code.as_str());
-    let s = &q.scale;
-    let contiguous = s.values.as_ref().is_none_or(|v| {
-        let mut v = v.clone();
-        v.sort_unstable();
-        v.windows(2).all(|w| w[1] == w[0] + 1)
-    });
-    let e = if contiguous {
-        c().gt_eq(lit(s.min)).and(c().lt_eq(lit(s.max)))
-    } else {
-        let v = s.values.clone().unwrap_or_default();
-        v.iter()
-            .map(|x| c().eq(lit(*x)))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or_else(|| lit(false))
-    };
-    e.fill_null(lit(false))
-}
-
-fn sat_expr(q: &Question, threshold: i32) -> Expr {
-    valid_expr(q).and(
-        col(q.code.as_str())
-            .gt_eq(lit(threshold))
-            .fill_null(lit(false)),
-    )
-}
-
-fn score_expr(q: &Question) -> Expr {
-    when(valid_expr(q))
-        .then(f(col(q.code.as_str())))
-        .otherwise(lit(0.0))
+    questions: Vec<QuestionCol>,
+    groups: Vec<(String, Vec<usize>)>,
+    threshold: i32,
 }
 
 impl Vars {
-    fn add(&mut self, key: String, agg: impl FnOnce() -> Expr) -> usize {
+    pub fn new(threshold: i32) -> Vars {
+        Vars {
+            threshold,
+            ..Vars::default()
+        }
+    }
+
+    fn add(&mut self, weighted: bool, v: Value) -> usize {
+        let key = format!("{weighted}:{v:?}");
         if let Some(i) = self.index.get(&key) {
             return *i;
         }
-        let i = self.keys.len();
-        self.aggs.push(agg().alias(format!("__v{i}")));
-        self.keys.push(key.clone());
-        self.index.insert(key, i);
-        i
+        self.defs.push((weighted, v));
+        self.index.insert(key, self.defs.len() - 1);
+        self.defs.len() - 1
     }
 
-    /// Σ w·e per PSU.
-    fn wsum(&mut self, key: String, e: impl FnOnce() -> Expr) -> usize {
-        self.add(format!("w:{key}"), || (col(W) * e()).sum())
+    fn question(&mut self, q: &Question) -> usize {
+        if let Some(i) = self.questions.iter().position(|c| c.code == q.code) {
+            return i;
+        }
+        self.questions.push(QuestionCol {
+            code: q.code.clone(),
+            scale: q.scale.clone(),
+        });
+        self.questions.len() - 1
     }
 
-    /// Σ e per PSU (unweighted).
-    fn count(&mut self, key: String, e: impl FnOnce() -> Expr) -> usize {
-        self.add(format!("n:{key}"), || e().sum())
+    fn group(&mut self, name: &str, items: &[&Question]) -> usize {
+        if let Some(i) = self.groups.iter().position(|g| g.0 == name) {
+            return i;
+        }
+        let qs = items.iter().map(|q| self.question(q)).collect();
+        self.groups.push((name.to_string(), qs));
+        self.groups.len() - 1
     }
 
     pub fn valid(&mut self, q: &Question) -> usize {
-        self.wsum(format!("v:{}", q.code), || f(valid_expr(q)))
+        let q = self.question(q);
+        self.add(true, Value::Valid(q))
     }
 
     pub fn valid_n(&mut self, q: &Question) -> usize {
-        self.count(format!("v:{}", q.code), || f(valid_expr(q)))
+        let q = self.question(q);
+        self.add(false, Value::Valid(q))
     }
 
-    pub fn satisfied(&mut self, q: &Question, threshold: i32) -> usize {
-        self.wsum(format!("s:{}", q.code), || f(sat_expr(q, threshold)))
+    pub fn satisfied(&mut self, q: &Question) -> usize {
+        let q = self.question(q);
+        self.add(true, Value::Satisfied(q))
     }
 
     pub fn score(&mut self, q: &Question) -> usize {
-        self.wsum(format!("x:{}", q.code), || score_expr(q))
+        let q = self.question(q);
+        self.add(true, Value::Score(q))
     }
 
     pub fn score_squared(&mut self, q: &Question) -> usize {
-        self.wsum(format!("x2:{}", q.code), || score_expr(q) * score_expr(q))
-    }
-
-    fn pv(items: &[&Question]) -> Expr {
-        sum_exprs(items.iter().map(|q| f(valid_expr(q))))
+        let q = self.question(q);
+        self.add(true, Value::ScoreSquared(q))
     }
 
     /// Respondents with at least one valid answer among `items`: (weighted, counted).
     pub fn any_valid(&mut self, group: &str, items: &[&Question]) -> (usize, usize) {
-        let any = || f(Self::pv(items).gt(lit(0.0)));
+        let g = self.group(group, items);
         (
-            self.wsum(format!("any:{group}"), any),
-            self.count(format!("any:{group}"), any),
+            self.add(true, Value::Any(g)),
+            self.add(false, Value::Any(g)),
         )
     }
 
@@ -126,19 +138,13 @@ impl Vars {
         group: &str,
         items: &[&Question],
         m: ItemMeasure,
-        threshold: i32,
     ) -> (usize, usize, Moments) {
-        let pv = || Self::pv(items);
-        let py = || match m {
-            ItemMeasure::SatisfiedPct => sum_exprs(items.iter().map(|q| f(sat_expr(q, threshold)))),
-            ItemMeasure::MeanScore => sum_exprs(items.iter().map(|q| score_expr(q))),
-        };
-        let tag = m.name();
-        let y = self.wsum(format!("py:{tag}:{group}"), py);
-        let x = self.wsum(format!("pv:{group}"), pv);
-        let yy = self.wsum(format!("pyy:{tag}:{group}"), || py() * py());
-        let xy = self.wsum(format!("pxy:{tag}:{group}"), || py() * pv());
-        let xx = self.wsum(format!("pvv:{group}"), || pv() * pv());
+        let g = self.group(group, items);
+        let y = self.add(true, Value::PooledY(g, m));
+        let x = self.add(true, Value::PooledV(g));
+        let yy = self.add(true, Value::PooledYY(g, m));
+        let xy = self.add(true, Value::PooledXY(g, m));
+        let xx = self.add(true, Value::PooledVV(g));
         let (dom_w, dom_n) = self.any_valid(group, items);
         (
             y,
@@ -155,78 +161,198 @@ impl Vars {
 
     /// Respondents (with a valid answer) whose every valid answer is satisfied:
     /// (weighted comprehensive, weighted any-valid, counted any-valid).
-    pub fn comprehensive(
-        &mut self,
-        group: &str,
-        items: &[&Question],
-        threshold: i32,
-    ) -> (usize, usize, usize) {
-        let comp = || {
-            let pv = Self::pv(items);
-            let ps = sum_exprs(items.iter().map(|q| f(sat_expr(q, threshold))));
-            f(pv.clone().gt(lit(0.0)).and(ps.eq(pv)))
-        };
-        let c = self.wsum(format!("comp:{group}"), comp);
+    pub fn comprehensive(&mut self, group: &str, items: &[&Question]) -> (usize, usize, usize) {
+        let g = self.group(group, items);
+        let c = self.add(true, Value::Comprehensive(g));
         let (w, n) = self.any_valid(group, items);
         (c, w, n)
     }
 
     /// Counts for Cronbach's α over respondents who answered every item of the element.
     pub fn alpha(&mut self, group: &str, items: &[&Question]) -> AlphaSpec {
-        let complete = || {
-            f(items
-                .iter()
-                .map(|q| valid_expr(q))
-                .reduce(|a, b| a.and(b))
-                .unwrap_or_else(|| lit(false)))
-        };
-        let total = || sum_exprs(items.iter().map(|q| score_expr(q)));
-        let n = self.count(format!("cc:{group}"), complete);
-        let items_v = items
+        let g = self.group(group, items);
+        let complete = self.add(false, Value::Complete(g));
+        let qs = self.groups[g].1.clone();
+        let items = qs
             .iter()
-            .map(|q| {
-                let s1 = self.count(format!("cx:{}", q.code), || complete() * score_expr(q));
-                let s2 = self.count(format!("cx2:{}", q.code), || {
-                    complete() * score_expr(q) * score_expr(q)
-                });
-                (s1, s2)
+            .map(|&q| {
+                (
+                    self.add(false, Value::CompleteX(g, q)),
+                    self.add(false, Value::CompleteXX(g, q)),
+                )
             })
             .collect();
-        let t1 = self.count(format!("cT:{group}"), || complete() * total());
-        let t2 = self.count(format!("cT2:{group}"), || complete() * total() * total());
+        let total = (
+            self.add(false, Value::CompleteT(g)),
+            self.add(false, Value::CompleteTT(g)),
+        );
         AlphaSpec {
             code: group.to_string(),
-            complete: n,
-            items: items_v,
-            total: (t1, t2),
+            complete,
+            items,
+            total,
         }
     }
 
     /// A share of those who answered `q`: (Σ w·[answer in codes], Σ w·valid, count valid).
     pub fn share(&mut self, q: &Question, codes: &[i32]) -> (usize, usize, usize) {
-        let key = codes
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let hit = || {
-            let c = col(q.code.as_str());
-            let any = codes
-                .iter()
-                .map(|x| c.clone().eq(lit(*x)))
-                .reduce(|a, b| a.or(b))
-                .unwrap_or_else(|| lit(false));
-            f(valid_expr(q).and(any.fill_null(lit(false))))
-        };
-        (
-            self.wsum(format!("in[{key}]:{}", q.code), hit),
-            self.valid(q),
-            self.valid_n(q),
-        )
+        let qi = self.question(q);
+        let hit = self.add(true, Value::In(qi, codes.to_vec()));
+        (hit, self.valid(q), self.valid_n(q))
     }
 }
 
-/// Per-PSU sums, one row per unit × stratum × PSU, sorted, with the design around them.
+/// Sums kept for every question: Σw·valid, Σvalid, Σw·satisfied, Σw·x, Σw·x².
+const PER_QUESTION: usize = 5;
+/// Sums kept for every group of items (element, overall), from each respondent's row sums
+/// pv (valid answers), ps (satisfied) and px (score): Σw·[pv>0], Σ[pv>0], Σw·pv, Σw·pv²,
+/// Σw·ps, Σw·ps², Σw·ps·pv, Σw·px, Σw·px², Σw·px·pv, Σw·[all satisfied], and over complete
+/// respondents (every item valid): Σ1, Σpx, Σpx².
+const PER_GROUP: usize = 14;
+
+/// The dense layout of a PSU's sums: fixed blocks per question and per group, then the
+/// per-member sums of complete respondents, then the shares.
+struct Layout {
+    group_base: usize,
+    member_base: Vec<usize>,
+    share_base: usize,
+    shares: Vec<(usize, Vec<i32>)>,
+    len: usize,
+}
+
+impl Vars {
+    fn layout(&self) -> Layout {
+        let nq = self.questions.len();
+        let group_base = PER_QUESTION * nq;
+        let mut next = group_base + PER_GROUP * self.groups.len();
+        let member_base = self
+            .groups
+            .iter()
+            .map(|(_, m)| {
+                let b = next;
+                next += 2 * m.len();
+                b
+            })
+            .collect();
+        let shares: Vec<(usize, Vec<i32>)> = self
+            .defs
+            .iter()
+            .filter_map(|(_, v)| match v {
+                Value::In(q, codes) => Some((*q, codes.clone())),
+                _ => None,
+            })
+            .collect();
+        let share_base = next;
+        let len = share_base + shares.len();
+        Layout {
+            group_base,
+            member_base,
+            share_base,
+            shares,
+            len,
+        }
+    }
+
+    /// Where registered quantity `v` (weighted or not) sits in the layout.
+    fn offset(&self, l: &Layout, weighted: bool, v: &Value) -> usize {
+        let gb = |g: usize| l.group_base + PER_GROUP * g;
+        let member =
+            |g: usize, q: usize| self.groups[g].1.iter().position(|m| *m == q).unwrap_or(0);
+        let m_off = |m: ItemMeasure| if m == ItemMeasure::SatisfiedPct { 4 } else { 7 };
+        match v {
+            Value::Valid(q) => PER_QUESTION * q + if weighted { 0 } else { 1 },
+            Value::Satisfied(q) => PER_QUESTION * q + 2,
+            Value::Score(q) => PER_QUESTION * q + 3,
+            Value::ScoreSquared(q) => PER_QUESTION * q + 4,
+            Value::Any(g) => gb(*g) + if weighted { 0 } else { 1 },
+            Value::PooledV(g) => gb(*g) + 2,
+            Value::PooledVV(g) => gb(*g) + 3,
+            Value::PooledY(g, m) => gb(*g) + m_off(*m),
+            Value::PooledYY(g, m) => gb(*g) + m_off(*m) + 1,
+            Value::PooledXY(g, m) => gb(*g) + m_off(*m) + 2,
+            Value::Comprehensive(g) => gb(*g) + 10,
+            Value::Complete(g) => gb(*g) + 11,
+            Value::CompleteT(g) => gb(*g) + 12,
+            Value::CompleteTT(g) => gb(*g) + 13,
+            Value::CompleteX(g, q) => l.member_base[*g] + 2 * member(*g, *q),
+            Value::CompleteXX(g, q) => l.member_base[*g] + 2 * member(*g, *q) + 1,
+            Value::In(q, codes) => {
+                l.share_base
+                    + l.shares
+                        .iter()
+                        .position(|(sq, sc)| sq == q && sc == codes)
+                        .unwrap_or(0)
+            }
+        }
+    }
+
+    /// Adds one respondent (cleaned answers, weight `w`) to a PSU's sums.
+    fn accumulate(&self, l: &Layout, r: &mut [f64], answer: &[i32], w: f64) {
+        let t = self.threshold;
+        for (j, &x) in answer.iter().enumerate() {
+            if x == NONE {
+                continue;
+            }
+            let x_f = f64::from(x);
+            let b = PER_QUESTION * j;
+            r[b] += w;
+            r[b + 1] += 1.0;
+            if x >= t {
+                r[b + 2] += w;
+            }
+            r[b + 3] += w * x_f;
+            r[b + 4] += w * x_f * x_f;
+        }
+        for (g, (_, members)) in self.groups.iter().enumerate() {
+            let (mut pv, mut ps, mut px) = (0.0, 0.0, 0.0);
+            for &q in members {
+                let x = answer[q];
+                if x != NONE {
+                    pv += 1.0;
+                    px += f64::from(x);
+                    if x >= t {
+                        ps += 1.0;
+                    }
+                }
+            }
+            if pv == 0.0 {
+                continue;
+            }
+            let b = l.group_base + PER_GROUP * g;
+            r[b] += w;
+            r[b + 1] += 1.0;
+            r[b + 2] += w * pv;
+            r[b + 3] += w * pv * pv;
+            r[b + 4] += w * ps;
+            r[b + 5] += w * ps * ps;
+            r[b + 6] += w * ps * pv;
+            r[b + 7] += w * px;
+            r[b + 8] += w * px * px;
+            r[b + 9] += w * px * pv;
+            if ps == pv {
+                r[b + 10] += w;
+            }
+            if pv as usize == members.len() {
+                r[b + 11] += 1.0;
+                r[b + 12] += px;
+                r[b + 13] += px * px;
+                let mb = l.member_base[g];
+                for (m, &q) in members.iter().enumerate() {
+                    let x = f64::from(answer[q]);
+                    r[mb + 2 * m] += x;
+                    r[mb + 2 * m + 1] += x * x;
+                }
+            }
+        }
+        for (s, (q, codes)) in l.shares.iter().enumerate() {
+            if answer[*q] != NONE && codes.contains(&answer[*q]) {
+                r[l.share_base + s] += w;
+            }
+        }
+    }
+}
+
+/// Per-PSU sums, one row per unit × stratum × PSU in sorted order, with the design around them.
 pub struct Totals {
     unit: Vec<String>,
     pub stratum: Vec<usize>,
@@ -237,106 +363,192 @@ pub struct Totals {
     fpc: Vec<(Option<f64>, Option<f64>)>,
 }
 
-fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<f64>> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(0.0))
-        .collect())
-}
-
-fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect())
+fn strs(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
+    Ok(df.column(name)?.str()?.rechunk().into_owned())
 }
 
 impl Totals {
-    /// The single pass: stored answers → per-PSU sums of every registered variable.
+    /// The single pass: stored answers → per-PSU sums of every registered quantity.
     pub fn collect(rows: LazyFrame, vars: &Vars) -> PolarsResult<Totals> {
-        let mut aggs = vars.aggs.clone();
-        aggs.push(f(col("fpc")).min().alias("__fpc_lo"));
-        aggs.push(f(col("fpc")).max().alias("__fpc_hi"));
-        let df = rows
-            .with_columns([
-                f(col("weight")).fill_null(lit(1.0)).alias(W),
-                col("stratum").fill_null(lit("")).alias(H),
-                // Without PSUs, each respondent is its own PSU.
-                when(col("psu").is_null())
-                    .then(col("respondent_id"))
-                    .otherwise(col("psu"))
-                    .alias(PSU),
-            ])
-            .group_by([col("unit_id"), col(H), col(PSU)])
-            .agg(aggs)
-            .sort(["unit_id", H, PSU], SortMultipleOptions::default())
-            .collect()?;
+        let mut select = vec![
+            col("unit_id"),
+            col("weight")
+                .cast(DataType::Float64)
+                .fill_null(lit(1.0))
+                .alias(W),
+            col("stratum").fill_null(lit("")).alias(H),
+            // Without PSUs, each respondent is its own PSU.
+            when(col("psu").is_null())
+                .then(col("respondent_id"))
+                .otherwise(col("psu"))
+                .alias(PSU),
+            col("fpc").cast(DataType::Float64),
+        ];
+        select.extend(
+            vars.questions
+                .iter()
+                .map(|q| col(q.code.as_str()).cast(DataType::Int32)),
+        );
+        let df = rows.select(select).collect()?;
+        let n = df.height();
         let unit = strs(&df, "unit_id")?;
-        let h_names = strs(&df, H)?;
-        let psu_names = strs(&df, PSU)?;
-        let mut strata: Vec<String> = h_names.clone();
+        let h = strs(&df, H)?;
+        let p = strs(&df, PSU)?;
+        // Group ids in sorted key order.
+        let mut keys: foldhash::HashMap<(&str, &str, &str), usize> = foldhash::HashMap::default();
+        let mut gid = Vec::with_capacity(n);
+        for i in 0..n {
+            let k = (
+                unit.get(i).unwrap_or(""),
+                h.get(i).unwrap_or(""),
+                p.get(i).unwrap_or(""),
+            );
+            let next = keys.len();
+            gid.push(*keys.entry(k).or_insert(next));
+        }
+        let mut sorted: Vec<((&str, &str, &str), usize)> = keys.into_iter().collect();
+        sorted.sort_unstable();
+        let mut rank = vec![0usize; sorted.len()];
+        for (r, (_, g)) in sorted.iter().enumerate() {
+            rank[*g] = r;
+        }
+        let gid: Vec<usize> = gid.into_iter().map(|g| rank[g]).collect();
+        let n_groups = sorted.len();
+        let w: Vec<f64> = df
+            .column(W)?
+            .f64()?
+            .iter()
+            .map(|x| x.unwrap_or(1.0))
+            .collect();
+        let fpc = df.column("fpc")?.f64()?.clone();
+        let answers: Vec<Int32Chunked> = vars
+            .questions
+            .iter()
+            .map(|q| Ok(df.column(&q.code)?.i32()?.clone()))
+            .collect::<PolarsResult<_>>()?;
+        let layout = vars.layout();
+        let width = layout.len;
+        // Rows of each PSU together: a stable counting sort, so each PSU is summed in file order.
+        let nq = vars.questions.len();
+        let mut start = vec![0usize; n_groups + 1];
+        for &g in &gid {
+            start[g + 1] += 1;
+        }
+        for g in 0..n_groups {
+            start[g + 1] += start[g];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0usize; n];
+        for (i, &g) in gid.iter().enumerate() {
+            order[next[g]] = i;
+            next[g] += 1;
+        }
+        // Each answer column cleaned in one sequential pass (invalid codes → NONE), then the
+        // columns interleaved row by row so that a respondent's answers are adjacent.
+        let cleaned: Vec<Vec<i32>> = vars
+            .questions
+            .par_iter()
+            .zip(&answers)
+            .map(|(q, arr)| {
+                let valid: Vec<bool> = (-128..128).map(|c| q.scale.is_valid(c)).collect();
+                arr.iter()
+                    .map(|v| match v {
+                        Some(x)
+                            if usize::try_from(x + 128)
+                                .ok()
+                                .and_then(|c| valid.get(c).copied())
+                                .unwrap_or_else(|| q.scale.is_valid(x)) =>
+                        {
+                            x
+                        }
+                        _ => NONE,
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut block = vec![NONE; n * nq];
+        // Written in PSU order: the scattered reads happen here, in a short loop whose loads
+        // overlap, and the sums below read memory in order.
+        block
+            .par_chunks_mut(nq.max(1))
+            .zip(&order)
+            .for_each(|(row, &i)| {
+                for (slot, c) in row.iter_mut().zip(&cleaned) {
+                    *slot = c[i];
+                }
+            });
+        let wt: Vec<f64> = order.iter().map(|&i| w[i]).collect();
+        drop(cleaned);
+        let mut acc = vec![0.0; n_groups * width];
+        acc.par_chunks_mut(width.max(1))
+            .enumerate()
+            .for_each(|(g, row)| {
+                for p in start[g]..start[g + 1] {
+                    vars.accumulate(&layout, row, &block[p * nq..(p + 1) * nq], wt[p]);
+                }
+            });
+        let offsets: Vec<usize> = vars
+            .defs
+            .iter()
+            .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
+            .collect();
+        let k = offsets.len();
+        let acc: Vec<f64> = (0..n_groups)
+            .flat_map(|g| offsets.iter().map(move |&o| g * width + o))
+            .map(|i| acc[i])
+            .collect();
+        let cols: Vec<Vec<f64>> = (0..k)
+            .map(|v| (0..n_groups).map(|g| acc[g * k + v]).collect())
+            .collect();
+        // The design: strata, PSUs per stratum, and each stratum's fpc range.
+        let mut strata: Vec<String> = sorted.iter().map(|((_, h, _), _)| h.to_string()).collect();
         strata.sort();
         strata.dedup();
-        let stratum: Vec<usize> = h_names
+        let stratum: Vec<usize> = sorted
             .iter()
-            .map(|h| strata.binary_search(h).unwrap_or(0))
+            .map(|((_, h, _), _)| strata.binary_search(&h.to_string()).unwrap_or(0))
             .collect();
-        let mut psus: Vec<(usize, &str)> = stratum
+        let mut psus: Vec<(usize, &str)> = sorted
             .iter()
-            .copied()
-            .zip(psu_names.iter().map(String::as_str))
+            .zip(&stratum)
+            .map(|(((_, _, p), _), s)| (*s, *p))
             .collect();
-        psus.sort();
+        psus.sort_unstable();
         psus.dedup();
-        let psu: Vec<usize> = stratum
+        let psu: Vec<usize> = sorted
             .iter()
-            .zip(&psu_names)
-            .map(|(h, p)| psus.binary_search(&(*h, p.as_str())).unwrap_or(0))
+            .zip(&stratum)
+            .map(|(((_, _, p), _), s)| psus.binary_search(&(*s, *p)).unwrap_or(0))
             .collect();
         let mut n_psu = vec![0usize; strata.len()];
-        for (h, _) in &psus {
-            n_psu[*h] += 1;
+        for (s, _) in &psus {
+            n_psu[*s] += 1;
         }
-        let lo = df.column("__fpc_lo")?.f64()?.clone();
-        let hi = df.column("__fpc_hi")?.f64()?.clone();
-        let mut fpc: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); strata.len()];
-        for (i, h) in stratum.iter().enumerate() {
-            let (a, b) = (lo.get(i), hi.get(i));
-            let e = &mut fpc[*h];
-            e.0 = match (e.0, a) {
-                (Some(x), Some(y)) => Some(x.min(y)),
-                (x, y) => x.or(y),
-            };
-            e.1 = match (e.1, b) {
-                (Some(x), Some(y)) => Some(x.max(y)),
-                (x, y) => x.or(y),
-            };
+        let mut fpc_range: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); strata.len()];
+        for (i, f) in fpc.iter().enumerate() {
+            if let Some(f) = f {
+                let e = &mut fpc_range[stratum[gid[i]]];
+                e.0 = Some(e.0.map_or(f, |x| x.min(f)));
+                e.1 = Some(e.1.map_or(f, |x| x.max(f)));
+            }
         }
-        let cols = (0..vars.keys.len())
-            .map(|i| f64s(&df, &format!("__v{i}")))
-            .collect::<PolarsResult<_>>()?;
         Ok(Totals {
-            unit,
+            unit: sorted.iter().map(|((u, _, _), _)| u.to_string()).collect(),
             stratum,
             psu,
             cols,
             strata,
             n_psu,
-            fpc,
+            fpc: fpc_range,
         })
-    }
-
-    pub fn col(&self, v: usize) -> &[f64] {
-        &self.cols[v]
     }
 
     pub fn len(&self) -> usize {
         self.unit.len()
+    }
+
+    pub fn col(&self, v: usize) -> &[f64] {
+        &self.cols[v]
     }
 
     pub fn design(&self, lonely: LonelyPsu) -> Result<Design, DesignError> {
