@@ -170,3 +170,50 @@ fn a_lonely_psu_fails_by_default_naming_the_stratum() {
     assert_eq!(run.code, 1);
     run.says(&["stratum \"S5\" has only one PSU", "lonely_psu"]);
 }
+
+#[test]
+fn two_runs_write_byte_identical_tables_whatever_the_threads() {
+    let d = Dir::new();
+    let survey = fixture("fixture.toml");
+    assert_eq!(
+        d.run(&[
+            "ingest",
+            "--store",
+            "store",
+            "--survey",
+            &survey,
+            "--year",
+            "2026",
+            &fixture("batch.csv")
+        ])
+        .code,
+        0
+    );
+    let score = |out: &str, threads: Option<&str>| {
+        let mut cmd = util::chiso();
+        cmd.args([
+            "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", out,
+        ])
+        .current_dir(d.path());
+        if let Some(t) = threads {
+            cmd.env("POLARS_MAX_THREADS", t).env("RAYON_NUM_THREADS", t);
+        }
+        assert!(cmd.output().expect("run chiso").status.success());
+    };
+    score("a", None);
+    score("b", None);
+    score("c", Some("1"));
+    for f in ["scores.csv", "scores.xlsx", "scores.json"] {
+        let a = std::fs::read(d.path().join("a").join(f)).expect("output");
+        assert_eq!(
+            a,
+            std::fs::read(d.path().join("b").join(f)).expect("output"),
+            "{f}"
+        );
+        assert_eq!(
+            a,
+            std::fs::read(d.path().join("c").join(f)).expect("output"),
+            "{f}"
+        );
+    }
+}

@@ -598,7 +598,8 @@ mod tests {
     fn tiny(i1: Col, i2: Col, design: Option<(Vec<&str>, Vec<&str>, Vec<f64>)>) -> LazyFrame {
         let n = i1.len();
         let ids: Vec<String> = (1..=n).map(|i| format!("r{i}")).collect();
-        let (h, p, w): (Vec<Option<&str>>, Vec<Option<&str>>, Vec<Option<f64>>) = match design {
+        type Design<'a> = (Vec<Option<&'a str>>, Vec<Option<&'a str>>, Vec<Option<f64>>);
+        let (h, p, w): Design = match design {
             Some((h, p, w)) => (
                 h.into_iter().map(Some).collect(),
                 p.into_iter().map(Some).collect(),

@@ -73,31 +73,76 @@ impl Table {
     pub fn rows_hint(&self) -> usize {
         match &self.body {
             Body::Rows(rows) => rows.len(),
-            Body::Text { text, .. } => text.iter().filter(|b| **b == b'\n').count() + 1,
+            Body::Text { text, .. } => memchr::memchr_iter(b'\n', text).count() + 1,
         }
     }
 
-    /// Calls `each(line, record, bytes_done)` for every data record, in file order.
+    /// The parts this table can be checked in, each a range of whole lines: several for a
+    /// text file without quotes (a newline then always ends a record), else one.
+    pub fn parts(&self) -> Vec<Part> {
+        match &self.body {
+            Body::Text { text, .. } if memchr::memchr(b'"', text).is_none() => {
+                let mut parts = Vec::new();
+                let (mut start, mut first_line, mut line) = (0usize, 1u64, 1u64);
+                for nl in memchr::memchr_iter(b'\n', text) {
+                    line += 1;
+                    if (line - 1).is_multiple_of(PART_LINES) {
+                        parts.push(Part {
+                            bytes: start..nl + 1,
+                            first_line,
+                            header: start == 0,
+                        });
+                        (start, first_line) = (nl + 1, line);
+                    }
+                }
+                if start < text.len() || parts.is_empty() {
+                    parts.push(Part {
+                        bytes: start..text.len(),
+                        first_line,
+                        header: start == 0,
+                    });
+                }
+                parts
+            }
+            Body::Text { text, .. } => vec![Part {
+                bytes: 0..text.len(),
+                first_line: 1,
+                header: true,
+            }],
+            Body::Rows(rows) => vec![Part {
+                bytes: 0..rows.len(),
+                first_line: 1,
+                header: false,
+            }],
+        }
+    }
+
+    /// Calls `each(line, record, bytes_done)` for every data record of `part`, in order.
     pub fn for_each_record(
         &self,
         file: &str,
+        part: &Part,
         mut each: impl FnMut(u64, &ByteRecord, u64),
     ) -> Result<u64, Refusal> {
         match &self.body {
             Body::Rows(rows) => {
-                for (line, rec) in rows {
+                for (line, rec) in &rows[part.bytes.clone()] {
                     each(*line, rec, 0);
                 }
                 Ok(rows.len() as u64)
             }
-            Body::Text { text, delimiter } => {
+            Body::Text {
+                text: whole,
+                delimiter,
+            } => {
+                let text = &whole[part.bytes.clone()];
                 let mut rdr = csv_reader(text, *delimiter);
                 let mut rec = ByteRecord::new();
-                let mut header_seen = false;
+                let mut header_seen = !part.header;
                 let mut count = 0u64;
                 let mut last_start = 0usize;
                 // Lines are counted here from byte offsets: the reader's own count drifts with CRLF.
-                let mut line = 1u64;
+                let mut line = part.first_line;
                 loop {
                     let more = rdr.read_byte_record(&mut rec).map_err(|e| Refusal::Csv {
                         file: file.to_string(),
@@ -111,28 +156,39 @@ impl Table {
                     while start < text.len() && matches!(text[start], b'\n' | b'\r') {
                         start += 1;
                     }
-                    line += text[last_start.min(start)..start]
-                        .iter()
-                        .filter(|b| **b == b'\n')
-                        .count() as u64;
+                    line += memchr::memchr_iter(b'\n', &text[last_start.min(start)..start]).count()
+                        as u64;
                     last_start = start;
                     if !header_seen {
                         header_seen = true;
                         continue;
                     }
                     count += 1;
-                    each(line, &rec, start as u64);
+                    each(line, &rec, (part.bytes.start + start) as u64);
                 }
                 if let Some(line) = unterminated_quote(text, last_start, *delimiter) {
                     return Err(Refusal::UnterminatedQuote {
                         file: file.to_string(),
-                        line,
+                        line: line + part.first_line - 1,
                     });
                 }
                 Ok(count)
             }
         }
     }
+}
+
+/// Lines per part (and per content digest, see `validate`): fixed, so that a batch's identity
+/// does not depend on how it is split.
+pub const PART_LINES: u64 = 1 << 16;
+
+/// A range of whole lines of a table: bytes of a text, or indices of workbook rows.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub bytes: std::ops::Range<usize>,
+    pub first_line: u64,
+    /// Whether the part starts with the header line.
+    pub header: bool,
 }
 
 fn csv_reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -260,7 +316,7 @@ fn decode(
 }
 
 fn memchr_nul(b: &[u8]) -> Option<usize> {
-    b.iter().position(|c| *c == 0)
+    memchr::memchr(0, b)
 }
 
 /// Picks the delimiter that occurs most often, outside quotes, on the header line.

@@ -1,7 +1,7 @@
 //! Checking every row of a table against a questionnaire, in one pass that also builds the
 //! columns to store and the hash that identifies the batch.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use csv::ByteRecord;
 use polars::prelude::*;
@@ -11,7 +11,6 @@ use unicode_normalization::UnicodeNormalization;
 use super::error::{Refusal, Rule, Violation, quote_value};
 use super::read::Format;
 use crate::instrument::{Answer, Instrument, StandardColumn};
-use crate::store::IdSet;
 
 /// Longest field accepted as an answer or id; longer is a broken export, not data.
 pub const MAX_FIELD_BYTES: usize = 4096;
@@ -199,15 +198,40 @@ struct Columns {
     len: usize,
 }
 
+impl Columns {
+    fn empty(inst: &Instrument) -> Columns {
+        let s = |name: &str| StringChunkedBuilder::new(name.into(), 0);
+        Columns {
+            line: PrimitiveChunkedBuilder::new("line".into(), 0),
+            respondent_id: s("respondent_id"),
+            unit_id: s("unit_id"),
+            stratum: s("stratum"),
+            psu: s("psu"),
+            weight: PrimitiveChunkedBuilder::new("weight".into(), 0),
+            fpc: PrimitiveChunkedBuilder::new("fpc".into(), 0),
+            answers: inst
+                .questions
+                .iter()
+                .map(|q| PrimitiveChunkedBuilder::new(q.code.as_str().into(), 0))
+                .collect(),
+            extra: inst.columns.iter().map(|c| s(&c.name)).collect(),
+            len: 0,
+        }
+    }
+}
+
 /// Checks rows and keeps the ones that pass, plus everything learned about the batch.
 pub struct Checker<'a> {
     inst: &'a Instrument,
     plan: &'a Plan,
     year: Option<i32>,
-    stored: &'a IdSet,
-    seen: foldhash::HashMap<String, u64>,
+    /// Digest of the line range being read, and those finished: (range index, SHA-256).
     hasher: Sha256,
+    hash_range: Option<u64>,
     hash_buf: Vec<u8>,
+    pub digests: Vec<[u8; 32]>,
+    /// Every row with a respondent id: (id, line, index among the accepted rows).
+    pub ids: Vec<(String, u64, Option<usize>)>,
     tables: Vec<CodeTable>,
     id_column: Option<usize>,
     cols: Columns,
@@ -273,23 +297,7 @@ fn parse_real(b: &[u8]) -> Option<f64> {
 }
 
 impl<'a> Checker<'a> {
-    pub fn new(
-        inst: &'a Instrument,
-        plan: &'a Plan,
-        header: &[String],
-        year: Option<i32>,
-        stored: &'a IdSet,
-        capacity: usize,
-    ) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update(b"chiso-batch-v1\0");
-        hasher.update(inst.id.as_bytes());
-        hasher.update(b"\0");
-        hasher.update(year.map(|y| y.to_string()).unwrap_or_default().as_bytes());
-        for h in header {
-            hasher.update(b"\x1f");
-            hasher.update(normalise_header(h).as_bytes());
-        }
+    pub fn new(inst: &'a Instrument, plan: &'a Plan, year: Option<i32>, capacity: usize) -> Self {
         let s = |name: &str| StringChunkedBuilder::new(name.into(), capacity);
         let cols = Columns {
             line: PrimitiveChunkedBuilder::new("line".into(), capacity),
@@ -311,10 +319,11 @@ impl<'a> Checker<'a> {
             inst,
             plan,
             year,
-            stored,
-            seen: foldhash::HashMap::with_capacity_and_hasher(capacity, Default::default()),
-            hasher,
+            hasher: Sha256::new(),
+            hash_range: None,
             hash_buf: Vec::with_capacity(1 << 17),
+            digests: Vec::new(),
+            ids: Vec::with_capacity(capacity),
             tables: inst
                 .questions
                 .iter()
@@ -333,7 +342,24 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn hash_record(&mut self, rec: &ByteRecord) {
+    /// Closes the digest of the line range being read.
+    fn close_digest(&mut self) {
+        if self.hash_range.take().is_some() {
+            self.hasher.update(&self.hash_buf);
+            self.hash_buf.clear();
+            let h = std::mem::take(&mut self.hasher);
+            self.digests.push(h.finalize().into());
+        }
+    }
+
+    /// Feeds a record to the digest of its range of lines (fixed-size ranges, so the batch id
+    /// does not depend on how the file was split for checking).
+    fn hash_record(&mut self, line: u64, rec: &ByteRecord) {
+        let range = line.saturating_sub(1) / super::read::PART_LINES;
+        if self.hash_range != Some(range) {
+            self.close_digest();
+            self.hash_range = Some(range);
+        }
         self.hash_buf.push(0x1e);
         for f in rec.iter() {
             self.hash_buf.extend_from_slice(f);
@@ -352,7 +378,7 @@ impl<'a> Checker<'a> {
             return;
         }
         self.rows_read += 1;
-        self.hash_record(rec);
+        self.hash_record(line, rec);
         let plan = self.plan;
         let before = self.violations.len();
         let rid: String = match self.id_column.and_then(|i| rec.get(i)) {
@@ -488,41 +514,21 @@ impl<'a> Checker<'a> {
                 self.violation(line, &rid, plan.labels[i].clone(), f, rule, msg);
             }
         }
-        if !rid.is_empty() {
-            let id_label = self
-                .id_column
-                .map(|i| plan.labels[i].clone())
-                .unwrap_or_default();
-            if self.stored.contains(&rid) {
-                let msg = format!(
-                    "respondent \"{rid}\" is already stored for {} {}",
-                    self.inst.id,
-                    self.year.map(|y| y.to_string()).unwrap_or_default()
-                );
-                self.violation(
-                    line,
-                    &rid,
-                    id_label,
-                    rid.as_bytes(),
-                    Rule::AlreadyStored,
-                    msg,
-                );
-            } else if let Some(first) = self.seen.get(&rid) {
-                let msg = format!("respondent \"{rid}\" already appears on line {first}");
-                self.violation(line, &rid, id_label, rid.as_bytes(), Rule::DuplicateId, msg);
-            } else {
-                self.seen.insert(rid.clone(), line);
-            }
-        }
         if self.violations.len() > before {
             self.quarantined_rows += 1;
+            if !rid.is_empty() {
+                self.ids.push((rid, line, None));
+            }
             return;
         }
         // Second pass: the row passed, so append it.
         let cols = &mut self.cols;
-        cols.len += 1;
         cols.line.append_value(line as i64);
         cols.respondent_id.append_value(&rid);
+        if !rid.is_empty() {
+            self.ids.push((rid, line, Some(cols.len)));
+        }
+        cols.len += 1;
         let mut seen_design = [false; 4];
         for (i, f) in rec.iter().enumerate() {
             match plan.targets[i] {
@@ -591,27 +597,12 @@ impl<'a> Checker<'a> {
         });
     }
 
-    /// Violations counted by rule, in rule order.
-    pub fn by_rule(&self) -> BTreeMap<Rule, usize> {
-        let mut m = BTreeMap::new();
-        for v in &self.violations {
-            *m.entry(v.rule).or_insert(0) += 1;
-        }
-        m
-    }
-
-    /// The accepted rows in the store's schema (without the `batch` column), and the batch id
-    /// (hex SHA-256 of the survey, year, header and every field).
-    pub fn finish(mut self) -> PolarsResult<(DataFrame, String)> {
-        self.hasher.update(&self.hash_buf);
-        let id: String = self
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+    /// The accepted rows in the store's schema (without the `batch` column). The digests, ids
+    /// and violations stay behind for the merge.
+    pub fn finish(&mut self) -> PolarsResult<DataFrame> {
+        self.close_digest();
         let plan = self.plan;
-        let c = self.cols;
+        let c = std::mem::replace(&mut self.cols, Columns::empty(self.inst));
         let n = c.len;
         let mut cols: Vec<Column> = vec![
             c.respondent_id.finish().into_column(),
@@ -631,7 +622,14 @@ impl<'a> Checker<'a> {
             cols.push(b.finish().into_column());
         }
         cols.push(c.line.finish().into_column());
-        Ok((DataFrame::new(n, cols)?, id))
+        DataFrame::new(n, cols)
+    }
+
+    /// The label of the respondent_id column, for messages.
+    pub fn id_label(&self) -> String {
+        self.id_column
+            .map(|i| self.plan.labels[i].clone())
+            .unwrap_or_default()
     }
 }
 

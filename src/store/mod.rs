@@ -255,7 +255,12 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
 fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
     let mut file = File::create(path).map_err(io(path, "cannot create"))?;
     ParquetWriter::new(&mut file)
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(ParquetCompression::Lz4Raw)
+        // Null counts only: min/max statistics cost a pass per column and chiso reads whole files.
+        .with_statistics(StatisticsOptions {
+            null_count: true,
+            ..StatisticsOptions::empty()
+        })
         .finish(df)
         .map_err(|e| parquet_err(path, e))?;
     file.sync_all().map_err(io(path, "cannot sync"))
