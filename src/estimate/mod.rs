@@ -110,6 +110,39 @@ struct Spec {
     moments: Option<Moments>,
 }
 
+impl Spec {
+    /// A figure that is one ratio Σw·y / Σw·x whose design effect uses `moments`.
+    #[allow(clippy::too_many_arguments)]
+    fn ratio(
+        level: Level,
+        code: &str,
+        measure: &str,
+        kind: Kind,
+        scale: f64,
+        y: usize,
+        x: usize,
+        n: usize,
+        moments: Moments,
+    ) -> Spec {
+        Spec {
+            level,
+            code: code.to_string(),
+            measure: measure.to_string(),
+            kind,
+            scale,
+            terms: vec![(
+                1.0,
+                Ratio {
+                    y: vec![y],
+                    x: vec![x],
+                },
+            )],
+            n,
+            moments: Some(moments),
+        }
+    }
+}
+
 /// Cronbach's α of an element: counts over respondents who answered all its items.
 #[derive(Debug, Clone)]
 struct AlphaSpec {
@@ -177,28 +210,23 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
                 ItemMeasure::SatisfiedPct => (s, s, Kind::Proportion, 100.0),
                 ItemMeasure::MeanScore => (x, x2, Kind::Mean, 1.0),
             };
-            specs.push(Spec {
-                level: Level::Item,
-                code: q.code.clone(),
-                measure: m.name().to_string(),
+            specs.push(Spec::ratio(
+                Level::Item,
+                &q.code,
+                m.name(),
                 kind,
                 scale,
-                terms: vec![(
-                    1.0,
-                    Ratio {
-                        y: vec![y],
-                        x: vec![v],
-                    },
-                )],
-                n: vn,
-                moments: Some(Moments {
+                y,
+                v,
+                vn,
+                Moments {
                     yy,
                     xy: y,
                     xx: v,
                     dom_w: v,
                     dom_n: vn,
-                }),
-            });
+                },
+            ));
         }
     }
     // Elements, then overall: each a group of items with a rule.
@@ -308,28 +336,23 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
         }
         if method.comprehensive {
             let (comp, any_w, any_n) = vars.comprehensive(&code, &items);
-            specs.push(Spec {
+            specs.push(Spec::ratio(
                 level,
-                code: code.clone(),
-                measure: "comprehensive_pct".to_string(),
-                kind: Kind::Proportion,
-                scale: 100.0,
-                terms: vec![(
-                    1.0,
-                    Ratio {
-                        y: vec![comp],
-                        x: vec![any_w],
-                    },
-                )],
-                n: any_n,
-                moments: Some(Moments {
+                &code,
+                "comprehensive_pct",
+                Kind::Proportion,
+                100.0,
+                comp,
+                any_w,
+                any_n,
+                Moments {
                     yy: comp,
                     xy: comp,
                     xx: any_w,
                     dom_w: any_w,
                     dom_n: any_n,
-                }),
-            });
+                },
+            ));
         }
         if level == Level::Element && items.len() >= 2 {
             alphas.push(vars.alpha(&code, &items));
@@ -338,56 +361,46 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
     for s in &method.shares {
         if let Some(q) = inst.questions.iter().find(|q| q.code == s.question) {
             let (y, x, n) = vars.share(q, &s.codes);
-            specs.push(Spec {
-                level: Level::Overall,
-                code: s.code.clone(),
-                measure: s.measure.clone(),
-                kind: Kind::Proportion,
-                scale: 100.0,
-                terms: vec![(
-                    1.0,
-                    Ratio {
-                        y: vec![y],
-                        x: vec![x],
-                    },
-                )],
+            specs.push(Spec::ratio(
+                Level::Overall,
+                &s.code,
+                &s.measure,
+                Kind::Proportion,
+                100.0,
+                y,
+                x,
                 n,
-                moments: Some(Moments {
+                Moments {
                     yy: y,
                     xy: y,
                     xx: x,
                     dom_w: x,
                     dom_n: n,
-                }),
-            });
+                },
+            ));
         }
     }
     for m in &method.means {
         if let Some(q) = inst.questions.iter().find(|q| q.code == m.question) {
             let (v, vn) = (vars.valid(q), vars.valid_n(q));
             let (x, x2) = (vars.score(q), vars.score_squared(q));
-            specs.push(Spec {
-                level: Level::Overall,
-                code: m.code.clone(),
-                measure: m.measure.clone(),
-                kind: Kind::Mean,
-                scale: 1.0,
-                terms: vec![(
-                    1.0,
-                    Ratio {
-                        y: vec![x],
-                        x: vec![v],
-                    },
-                )],
-                n: vn,
-                moments: Some(Moments {
+            specs.push(Spec::ratio(
+                Level::Overall,
+                &m.code,
+                &m.measure,
+                Kind::Mean,
+                1.0,
+                x,
+                v,
+                vn,
+                Moments {
                     yy: x2,
                     xy: x,
                     xx: v,
                     dom_w: v,
                     dom_n: vn,
-                }),
-            });
+                },
+            ));
         }
     }
     (specs, alphas)
