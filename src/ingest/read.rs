@@ -277,9 +277,13 @@ fn decode(
         }
         return Ok((text.into_owned().into_bytes(), enc.name()));
     }
-    let (body, encoding) = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        Some(_) => (Cow::Owned(bytes[3..].to_vec()), "UTF-8 (BOM)"),
-        None => (Cow::Borrowed(&bytes[..]), "UTF-8"),
+    // The file's own buffer becomes the text: no copy of a large batch.
+    let mut body = bytes;
+    let encoding = if body.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        body.drain(..3);
+        "UTF-8 (BOM)"
+    } else {
+        "UTF-8"
     };
     if let Some(nul) = memchr_nul(&body) {
         // UTF-16 without a byte-order mark: every other byte of ASCII text is zero.
@@ -312,7 +316,7 @@ fn decode(
             line: Some(line),
         });
     }
-    Ok((body.into_owned(), encoding))
+    Ok((body, encoding))
 }
 
 fn memchr_nul(b: &[u8]) -> Option<usize> {

@@ -30,6 +30,8 @@ pub struct Plan {
     labels: Vec<String>,
     /// Declared columns that will be stored (PII only with --keep-pii).
     columns_kept: Vec<bool>,
+    /// Declared columns the file does not have (null on every row).
+    columns_absent: Vec<bool>,
     pub ignored: Vec<String>,
     pub pii_dropped: Vec<String>,
 }
@@ -154,7 +156,11 @@ impl Plan {
                 Format::Text { .. } => format!("column {} ({})", i + 1, h.trim()),
             })
             .collect();
+        let columns_absent = (0..inst.columns.len())
+            .map(|i| !targets.contains(&Target::Column(i)))
+            .collect();
         Ok(Plan {
+            columns_absent,
             targets,
             labels,
             columns_kept,
@@ -568,8 +574,8 @@ impl<'a> Checker<'a> {
         if !seen_design[3] {
             cols.fpc.append_null();
         }
-        for (i, b) in cols.extra.iter_mut().enumerate() {
-            if !plan.targets.contains(&Target::Column(i)) {
+        for (b, absent) in cols.extra.iter_mut().zip(&plan.columns_absent) {
+            if *absent {
                 b.append_null();
             }
         }
