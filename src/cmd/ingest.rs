@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -21,23 +22,31 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let mut stored = store
         .stored_ids(&manifest, &inst.id, args.year)
         .context("reading the respondent ids already stored")?;
-    let opts = CheckOptions {
+    let mut opts = CheckOptions {
         instrument: &inst,
         year: Some(args.year),
         read: read_options(&args.read),
         keep_pii: args.keep_pii,
         progress: std::io::stderr().is_terminal(),
+        keep_ids: false,
     };
-    let mut checked: Vec<CheckedBatch> = Vec::new();
+    let mut checked: Vec<(CheckedBatch, PathBuf)> = Vec::new();
     let mut refused = 0;
     for (k, path) in args.files.iter().enumerate() {
-        match check_file(path, &opts, &stored) {
+        // Later files of this run must not repeat this one's respondents.
+        opts.keep_ids = k + 1 < args.files.len();
+        let mut data = store.data_writer(&lock, &format!("part-{k}"))?;
+        let mut sink =
+            |rows: &polars::prelude::DataFrame| data.write(rows).map_err(|e| e.to_string());
+        match check_file(path, &opts, &stored, Some(&mut sink)) {
             Err(r) => {
+                data.discard();
                 report_refusal(&r);
                 refused += 1;
             }
             Ok(b) => {
                 if let Some(prev) = manifest.find(&b.id) {
+                    data.discard();
                     println!(
                         "{}: already stored as batch {} (ingested {}): nothing changed",
                         b.file,
@@ -46,27 +55,23 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                     );
                     continue;
                 }
-                if checked.iter().any(|c| c.id == b.id) {
+                if checked.iter().any(|(c, _)| c.id == b.id) {
+                    data.discard();
                     println!(
                         "{}: same content as an earlier file of this run: skipped",
                         b.file
                     );
                     continue;
                 }
-                // Later files of this run must not repeat this one's respondents.
-                if k + 1 < args.files.len()
-                    && let Ok(ids) = b
-                        .rows
-                        .column("respondent_id")
-                        .and_then(|c| c.str().cloned())
-                {
-                    stored.extend(ids.iter().flatten().map(str::to_string));
-                }
-                checked.push(b);
+                stored.extend(b.accepted_ids.iter().cloned());
+                checked.push((b, data.finish()?));
             }
         }
     }
     if refused > 0 {
+        for (_, data) in &checked {
+            let _ = std::fs::remove_file(data);
+        }
         eprintln!(
             "nothing stored: {refused} of {} file(s) refused",
             args.files.len()
@@ -75,7 +80,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     }
     let ingested_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let mut batches = Vec::with_capacity(checked.len());
-    for b in &checked {
+    for (b, data) in &checked {
         let dir = format!("survey={}/year={}", inst.id, args.year);
         let quarantine_file = (!b.violations.is_empty())
             .then(|| format!("quarantine/{dir}/batch-{}.csv", b.short_id()));
@@ -88,7 +93,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 source: b.file.clone(),
                 format: b.format.to_string(),
                 rows_read: b.rows_read,
-                accepted: b.accepted() as u64,
+                accepted: b.accepted,
                 quarantined: b.quarantined_rows,
                 data_file: format!("data/{dir}/batch-{}.parquet", b.short_id()),
                 quarantine_file,
@@ -96,7 +101,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 ignored_columns: b.ignored_columns.clone(),
                 pii_kept: args.keep_pii,
             },
-            rows: b.rows.clone(),
+            data: data.clone(),
             quarantine_csv: (!b.violations.is_empty())
                 .then(|| quarantine_csv(b))
                 .transpose()?,
@@ -105,7 +110,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let entries: Vec<BatchEntry> = batches.iter().map(|b| b.entry.clone()).collect();
     store.commit(&lock, manifest, batches)?;
     let mut code = exit::OK;
-    for (b, e) in checked.iter().zip(&entries) {
+    for ((b, _), e) in checked.iter().zip(&entries) {
         print_summary(b, args.read.show);
         println!(
             "  stored as batch {} in {}",
@@ -139,7 +144,7 @@ pub(super) fn report_refusal(r: &Refusal) {
 pub(super) fn print_summary(b: &CheckedBatch, show: usize) {
     println!("{} ({})", b.file, b.format);
     println!("  rows read     {:>9}", b.rows_read);
-    println!("  accepted      {:>9}", b.accepted());
+    println!("  accepted      {:>9}", b.accepted);
     let reasons: Vec<String> = b
         .by_rule
         .iter()

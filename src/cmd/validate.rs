@@ -24,10 +24,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         read: read_options(&args.read),
         keep_pii: false,
         progress: std::io::stderr().is_terminal(),
+        keep_ids: false,
     };
     let mut code = exit::OK;
     for path in &args.files {
-        match check_file(path, &opts, &stored) {
+        match check_file(path, &opts, &stored, None) {
             Err(r) => {
                 report_refusal(&r);
                 code = exit::REFUSED;

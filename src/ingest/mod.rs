@@ -17,6 +17,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use polars::prelude::DataFrame;
+
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -32,6 +33,8 @@ pub struct CheckOptions<'a> {
     pub keep_pii: bool,
     /// Show a progress bar (it hides itself when stderr is not a terminal).
     pub progress: bool,
+    /// Return the accepted respondent ids (needed when more files of the run follow).
+    pub keep_ids: bool,
 }
 
 /// A checked batch, ready to store.
@@ -47,15 +50,13 @@ pub struct CheckedBatch {
     pub by_rule: BTreeMap<Rule, usize>,
     pub ignored_columns: Vec<String>,
     pub pii_dropped: Vec<String>,
-    /// Accepted rows in the store's schema.
-    pub rows: DataFrame,
+    /// Rows accepted (given to the sink, in file order).
+    pub accepted: u64,
+    /// Their respondent ids, in file order.
+    pub accepted_ids: Vec<String>,
 }
 
 impl CheckedBatch {
-    pub fn accepted(&self) -> usize {
-        self.rows.height()
-    }
-
     pub fn short_id(&self) -> &str {
         &self.id[..12.min(self.id.len())]
     }
@@ -64,16 +65,27 @@ impl CheckedBatch {
 /// Progress bars start for files at least this large.
 const PROGRESS_MIN_BYTES: u64 = 4 << 20;
 
+/// Where accepted rows go, part by part in file order (the store's [`DataWriter`] when
+/// ingesting; nowhere when validating).
+///
+/// [`DataWriter`]: crate::store::DataWriter
+pub type Sink<'s> = &'s mut dyn FnMut(&DataFrame) -> Result<(), String>;
+
+/// One checked part of a file.
+type PartResult<'a> = Result<(validate::Checker<'a>, DataFrame), Refusal>;
+
 /// Reads and checks one file. `stored` holds the respondent ids already stored for this
 /// survey and year (and those accepted from earlier files of the same run).
 ///
-/// A text file without quotes is checked in parts (ranges of whole lines) in parallel; the
-/// parts are then merged in file order, where duplicate ids are found, so the outcome is the
+/// A text file without quotes is checked in parts (ranges of whole lines) in parallel. The
+/// parts are taken in file order as they finish: duplicate ids are found there, and the
+/// accepted rows go to `sink` while later parts are still being checked. The outcome is the
 /// same as checking line by line.
 pub fn check_file(
     path: &Path,
     opts: &CheckOptions<'_>,
     stored: &IdSet,
+    mut sink: Option<Sink<'_>>,
 ) -> Result<CheckedBatch, Refusal> {
     let file = path.display().to_string();
     let table = read::open(path, &opts.read)?;
@@ -101,32 +113,65 @@ pub fn check_file(
     });
     let parts = table.parts();
     let capacity = table.rows_hint().min(read::PART_LINES as usize + 1);
-    let checked: Vec<(validate::Checker<'_>, DataFrame)> = parts
-        .par_iter()
-        .map(|part| {
-            let mut checker = validate::Checker::new(opts.instrument, &plan, opts.year, capacity);
-            let mut done = part.bytes.start as u64;
-            table.for_each_record(&file, part, |line, rec, at| {
-                checker.record(line, rec);
-                if let Some(b) = &bar
-                    && at >= done + (1 << 20)
-                {
-                    b.inc(at - done);
-                    done = at;
+    let check_part = |part: &read::Part| -> PartResult<'_> {
+        let mut checker = validate::Checker::new(opts.instrument, &plan, opts.year, capacity);
+        let mut done = part.bytes.start as u64;
+        table.for_each_record(&file, part, |line, rec, at| {
+            checker.record(line, rec);
+            if let Some(b) = &bar
+                && at >= done + (1 << 20)
+            {
+                b.inc(at - done);
+                done = at;
+            }
+        })?;
+        let rows = checker.finish().map_err(|e| Refusal::Csv {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        Ok((checker, rows))
+    };
+    let mut merge = Merge::new(opts, stored);
+    std::thread::scope(|s| -> Result<(), Refusal> {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, PartResult<'_>)>();
+        let parts = &parts;
+        let check_part = &check_part;
+        s.spawn(move || {
+            // Handed out in file order, so the merge below is rarely kept waiting.
+            parts
+                .iter()
+                .enumerate()
+                .par_bridge()
+                .for_each_with(tx, |tx, (k, part)| {
+                    let _ = tx.send((k, check_part(part)));
+                });
+        });
+        // Parts arrive as they finish; they are merged strictly in file order.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (k, result) in rx {
+            waiting.insert(k, result);
+            while let Some(result) = waiting.remove(&next) {
+                let (checker, rows) = result?;
+                let rows = merge.part(checker, rows).map_err(|e| Refusal::Csv {
+                    file: file.clone(),
+                    message: e.to_string(),
+                })?;
+                if let Some(sink) = sink.as_mut() {
+                    sink(&rows).map_err(|message| Refusal::Io {
+                        file: file.clone(),
+                        message,
+                    })?;
                 }
-            })?;
-            let rows = checker.finish().map_err(|e| Refusal::Csv {
-                file: file.clone(),
-                message: e.to_string(),
-            })?;
-            Ok((checker, rows))
-        })
-        .collect::<Result<_, Refusal>>()?;
+                next += 1;
+            }
+        }
+        Ok(())
+    })?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let rows_read: u64 = checked.iter().map(|(c, _)| c.rows_read).sum();
-    if rows_read == 0 {
+    if merge.rows_read == 0 {
         return Err(Refusal::NoDataRows { file });
     }
     // The batch id: survey, year, header, then the digests of the line ranges in order.
@@ -144,103 +189,132 @@ pub fn check_file(
         hasher.update(b"\x1f");
         hasher.update(validate::normalise_header(h).as_bytes());
     }
-    for (c, _) in &checked {
-        for d in &c.digests {
-            hasher.update(d);
-        }
+    for d in &merge.digests {
+        hasher.update(d);
     }
     let id: String = hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    // Duplicates, in file order: the first row with an id keeps it.
-    let mut seen: foldhash::HashMap<&str, u64> = foldhash::HashMap::default();
-    seen.reserve(checked.iter().map(|(c, _)| c.ids.len()).sum());
-    let mut violations = Vec::new();
-    let mut dropped: Vec<Vec<usize>> = vec![Vec::new(); checked.len()];
-    let mut quarantined_rows: u64 = checked.iter().map(|(c, _)| c.quarantined_rows).sum();
-    let year = opts.year.map(|y| y.to_string()).unwrap_or_default();
-    for (k, (c, _)) in checked.iter().enumerate() {
-        let label = c.id_label();
-        for (rid, line, accepted) in &c.ids {
-            let broken = if stored.contains(rid.as_str()) {
-                Some((
-                    Rule::AlreadyStored,
-                    format!(
-                        "respondent \"{rid}\" is already stored for {} {year}",
-                        opts.instrument.id
-                    ),
-                ))
-            } else if let Some(first) = seen.get(rid.as_str()) {
-                Some((
-                    Rule::DuplicateId,
-                    format!("respondent \"{rid}\" already appears on line {first}"),
-                ))
-            } else {
-                seen.insert(rid, *line);
-                None
-            };
-            if let Some((rule, message)) = broken {
-                violations.push(Violation {
-                    line: *line,
-                    respondent_id: rid.clone(),
-                    column: label.clone(),
-                    value: rid.clone(),
-                    rule,
-                    message,
-                });
-                if let Some(i) = accepted {
-                    dropped[k].push(*i);
-                    quarantined_rows += 1;
-                }
-            }
-        }
-    }
-    let blank_rows = checked.iter().map(|(c, _)| c.blank_rows).sum();
-    let mut frames = Vec::with_capacity(checked.len());
-    let mut all_violations = Vec::new();
-    for ((c, df), drop) in checked.into_iter().zip(dropped) {
-        all_violations.extend(c.violations);
-        frames.push(if drop.is_empty() {
-            df
-        } else {
-            without_rows(&df, &drop).map_err(|e| Refusal::Csv {
-                file: file.clone(),
-                message: e.to_string(),
-            })?
-        });
-    }
-    all_violations.extend(violations);
-    all_violations.sort_by_key(|v| v.line);
-    let mut rows = frames.remove(0);
-    for f in &frames {
-        rows.vstack_mut(f).map_err(|e| Refusal::Csv {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
-    }
-    set_batch_column(&mut rows, &id[..12]).map_err(|e| Refusal::Csv {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    merge.violations.sort_by_key(|v| v.line);
     let mut by_rule = BTreeMap::new();
-    for v in &all_violations {
+    for v in &merge.violations {
         *by_rule.entry(v.rule).or_insert(0) += 1;
     }
     Ok(CheckedBatch {
         file,
         format: table.format,
         id,
-        rows_read,
-        blank_rows,
-        quarantined_rows,
-        violations: all_violations,
+        rows_read: merge.rows_read,
+        blank_rows: merge.blank_rows,
+        quarantined_rows: merge.quarantined_rows,
+        violations: merge.violations,
         by_rule,
         ignored_columns: plan.ignored,
         pii_dropped: plan.pii_dropped,
-        rows,
+        accepted: merge.accepted,
+        accepted_ids: merge.accepted_ids,
     })
+}
+
+/// What the parts add up to, taken in file order.
+struct Merge<'a> {
+    stored: &'a IdSet,
+    survey: &'a str,
+    year: String,
+    /// First line of each respondent id seen so far.
+    seen: foldhash::HashMap<String, u64>,
+    digests: Vec<[u8; 32]>,
+    violations: Vec<Violation>,
+    rows_read: u64,
+    blank_rows: u64,
+    quarantined_rows: u64,
+    accepted: u64,
+    accepted_ids: Vec<String>,
+    keep_ids: bool,
+}
+
+impl<'a> Merge<'a> {
+    fn new(opts: &'a CheckOptions<'_>, stored: &'a IdSet) -> Merge<'a> {
+        Merge {
+            stored,
+            survey: &opts.instrument.id,
+            year: opts.year.map(|y| y.to_string()).unwrap_or_default(),
+            seen: foldhash::HashMap::default(),
+            digests: Vec::new(),
+            violations: Vec::new(),
+            rows_read: 0,
+            blank_rows: 0,
+            quarantined_rows: 0,
+            accepted: 0,
+            accepted_ids: Vec::new(),
+            keep_ids: opts.keep_ids,
+        }
+    }
+
+    /// Adds the next part in file order; returns its rows that are still accepted once
+    /// respondent ids are checked against the store and the earlier rows.
+    fn part(
+        &mut self,
+        mut c: validate::Checker<'_>,
+        rows: DataFrame,
+    ) -> polars::prelude::PolarsResult<DataFrame> {
+        self.rows_read += c.rows_read;
+        self.blank_rows += c.blank_rows;
+        self.quarantined_rows += c.quarantined_rows;
+        self.digests.append(&mut c.digests);
+        self.violations.append(&mut c.violations);
+        let label = c.id_label();
+        let mut drop = Vec::new();
+        for (rid, line, accepted) in std::mem::take(&mut c.ids) {
+            let broken = if self.stored.contains(rid.as_str()) {
+                Some((
+                    Rule::AlreadyStored,
+                    format!(
+                        "respondent \"{rid}\" is already stored for {} {}",
+                        self.survey, self.year
+                    ),
+                ))
+            } else {
+                self.seen.get(rid.as_str()).map(|first| {
+                    (
+                        Rule::DuplicateId,
+                        format!("respondent \"{rid}\" already appears on line {first}"),
+                    )
+                })
+            };
+            match broken {
+                Some((rule, message)) => {
+                    if let Some(i) = accepted {
+                        drop.push(i);
+                        self.quarantined_rows += 1;
+                    }
+                    self.violations.push(Violation {
+                        line,
+                        respondent_id: rid.clone(),
+                        column: label.clone(),
+                        value: rid,
+                        rule,
+                        message,
+                    });
+                }
+                None => {
+                    if accepted.is_some() && self.keep_ids {
+                        self.accepted_ids.push(rid.clone());
+                    }
+                    self.seen.insert(rid, line);
+                }
+            }
+        }
+        let rows = if drop.is_empty() {
+            rows
+        } else {
+            without_rows(&rows, &drop)?
+        };
+        self.accepted += rows.height() as u64;
+        Ok(rows)
+    }
 }
 
 /// `df` without the rows at `drop` (indices).
@@ -254,15 +328,4 @@ fn without_rows(df: &DataFrame, drop: &[usize]) -> polars::prelude::PolarsResult
         "keep".into(),
         &keep,
     ))
-}
-
-fn set_batch_column(df: &mut DataFrame, id: &str) -> polars::prelude::PolarsResult<()> {
-    use polars::prelude::*;
-    let n = df.height();
-    df.with_column(Column::new_scalar(
-        "batch".into(),
-        Scalar::new(DataType::String, AnyValue::StringOwned(id.into())),
-        n,
-    ))?;
-    Ok(())
 }

@@ -32,6 +32,8 @@ pub struct Plan {
     columns_kept: Vec<bool>,
     /// Declared columns the file does not have (null on every row).
     columns_absent: Vec<bool>,
+    /// The fields stored as text or numbers besides the answers: (field index, target).
+    stored_fields: Vec<(usize, Target)>,
     pub ignored: Vec<String>,
     pub pii_dropped: Vec<String>,
 }
@@ -159,7 +161,14 @@ impl Plan {
         let columns_absent = (0..inst.columns.len())
             .map(|i| !targets.contains(&Target::Column(i)))
             .collect();
+        let stored_fields = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| matches!(t, Target::Standard(_) | Target::Column(_)))
+            .map(|(i, t)| (i, *t))
+            .collect();
         Ok(Plan {
+            stored_fields,
             columns_absent,
             targets,
             labels,
@@ -536,8 +545,9 @@ impl<'a> Checker<'a> {
         }
         cols.len += 1;
         let mut seen_design = [false; 4];
-        for (i, f) in rec.iter().enumerate() {
-            match plan.targets[i] {
+        for &(i, target) in &plan.stored_fields {
+            let f = rec.get(i).unwrap_or_default();
+            match target {
                 Target::Standard(StandardColumn::UnitId) => cols.unit_id.append_value(text(f)),
                 Target::Standard(StandardColumn::Stratum) => {
                     cols.stratum.append_value(text(f));

@@ -66,11 +66,71 @@ pub struct WriteLock {
     _file: File,
 }
 
-/// A batch ready to be written: its manifest entry, rows and quarantine CSV.
+/// A batch ready to be committed: its manifest entry, its rows already written aside by a
+/// [`DataWriter`], and its quarantine CSV.
 pub struct NewBatch {
     pub entry: BatchEntry,
-    pub rows: DataFrame,
+    pub data: PathBuf,
     pub quarantine_csv: Option<Vec<u8>>,
+}
+
+/// A batch's accepted rows being written aside (in `tmp/`), one row group at a time, while the
+/// rest of the batch is still being checked.
+pub struct DataWriter {
+    path: PathBuf,
+    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+}
+
+impl DataWriter {
+    /// Appends rows (the first call fixes the schema; empty frames add no row group).
+    pub fn write(&mut self, df: &DataFrame) -> Result<(), StoreError> {
+        if self.writer.is_none() {
+            let file = File::create(&self.path).map_err(io(&self.path, "cannot create"))?;
+            let w = ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Lz4Raw)
+                // Null counts only: min/max statistics cost a pass per column and chiso reads
+                // whole files.
+                .with_statistics(StatisticsOptions {
+                    null_count: true,
+                    ..StatisticsOptions::empty()
+                })
+                .batched(df.schema())
+                .map_err(|e| parquet_err(&self.path, e))?;
+            self.writer = Some(w);
+        }
+        if let Some(w) = &mut self.writer
+            && df.height() > 0
+        {
+            w.write_batch(df).map_err(|e| parquet_err(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Closes the file and syncs it to disk; returns its path for [`Store::commit`].
+    pub fn finish(mut self) -> Result<PathBuf, StoreError> {
+        match &mut self.writer {
+            Some(w) => {
+                w.finish().map_err(|e| parquet_err(&self.path, e))?;
+            }
+            None => {
+                return Err(StoreError::Parquet {
+                    path: self.path.display().to_string(),
+                    message: "no rows were written".into(),
+                });
+            }
+        }
+        drop(self.writer);
+        File::open(&self.path)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&self.path, "cannot sync"))?;
+        Ok(self.path)
+    }
+
+    /// Drops what was written (a refused or already-stored batch).
+    pub fn discard(self) {
+        drop(self.writer);
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 impl Store {
@@ -200,6 +260,16 @@ impl Store {
         Ok(removed)
     }
 
+    /// A writer for a new batch's rows, aside in `tmp/` until [`Store::commit`].
+    pub fn data_writer(&self, _lock: &WriteLock, name: &str) -> Result<DataWriter, StoreError> {
+        let tmp = self.root.join("tmp");
+        fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+        Ok(DataWriter {
+            path: tmp.join(format!("{name}.parquet")),
+            writer: None,
+        })
+    }
+
     /// Writes the batches' files, then the manifest that names them: all of them or none.
     pub fn commit(
         &self,
@@ -209,10 +279,8 @@ impl Store {
     ) -> Result<Manifest, StoreError> {
         let tmp = self.root.join("tmp");
         fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
-        for mut b in batches {
-            let data_tmp = tmp.join(format!("{}.parquet", b.entry.id));
-            write_parquet(&data_tmp, &mut b.rows)?;
-            self.place(&data_tmp, &b.entry.data_file)?;
+        for b in batches {
+            self.place(&b.data, &b.entry.data_file)?;
             if let (Some(csv), Some(rel)) = (&b.quarantine_csv, &b.entry.quarantine_file) {
                 let q_tmp = tmp.join(format!("{}.csv", b.entry.id));
                 write_synced(&q_tmp, csv)?;
@@ -250,20 +318,6 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
         reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
     }
     reader.finish().map_err(|e| parquet_err(path, e))
-}
-
-fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
-    let mut file = File::create(path).map_err(io(path, "cannot create"))?;
-    ParquetWriter::new(&mut file)
-        .with_compression(ParquetCompression::Lz4Raw)
-        // Null counts only: min/max statistics cost a pass per column and chiso reads whole files.
-        .with_statistics(StatisticsOptions {
-            null_count: true,
-            ..StatisticsOptions::empty()
-        })
-        .finish(df)
-        .map_err(|e| parquet_err(path, e))?;
-    file.sync_all().map_err(io(path, "cannot sync"))
 }
 
 /// Writes bytes to a new file and syncs it to disk.
