@@ -190,11 +190,9 @@ fn two_runs_write_byte_identical_tables_whatever_the_threads() {
         0
     );
     let score = |out: &str, threads: Option<&str>| {
-        let mut cmd = util::chiso();
-        cmd.args([
+        let mut cmd = d.command(&[
             "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", out,
-        ])
-        .current_dir(d.path());
+        ]);
         if let Some(t) = threads {
             cmd.env("POLARS_MAX_THREADS", t).env("RAYON_NUM_THREADS", t);
         }

@@ -6,22 +6,10 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{CLEAN, Dir, big_batch, chiso, clean_ids};
+use util::{CLEAN, Dir, big_batch, clean_ids};
 
 fn spawn_ingest(d: &Dir, file: &str) -> Child {
-    chiso()
-        .args([
-            "ingest",
-            "--store",
-            "store",
-            "--survey",
-            "health-outpatient",
-            "--year",
-            "2026",
-            file,
-        ])
-        .current_dir(d.path())
-        .env_remove("CHISO_STORE")
+    d.command(&util::ingest_args(file, &[]))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -62,31 +62,23 @@ impl Dir {
         p
     }
 
-    /// `chiso ARGS`, run in this directory.
-    pub fn run(&self, args: &[&str]) -> Run {
-        let out = chiso()
-            .args(args)
+    /// `chiso ARGS` to run in this directory, with no store from the environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = chiso();
+        cmd.args(args)
             .current_dir(self.path())
-            .env_remove("CHISO_STORE")
-            .output()
-            .expect("run chiso");
-        Run::from(out)
+            .env_remove("CHISO_STORE");
+        cmd
     }
 
-    /// `chiso ingest --store store --survey health-outpatient --year 2026 FILE`.
+    /// `chiso ARGS`, run in this directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().expect("run chiso"))
+    }
+
+    /// `chiso ingest --store store --survey health-outpatient --year 2026 [EXTRA] FILE`.
     pub fn ingest(&self, file: &str, extra: &[&str]) -> Run {
-        let mut args = vec![
-            "ingest",
-            "--store",
-            "store",
-            "--survey",
-            "health-outpatient",
-            "--year",
-            "2026",
-        ];
-        args.extend_from_slice(extra);
-        args.push(file);
-        self.run(&args)
+        self.run(&ingest_args(file, extra))
     }
 
     /// Every file under the store with its bytes: equal snapshots mean a byte-identical store.
@@ -143,6 +135,22 @@ impl Dir {
         ids.sort();
         ids
     }
+}
+
+/// The arguments of `chiso ingest` into `./store` for health-outpatient 2026.
+pub fn ingest_args<'a>(file: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "ingest",
+        "--store",
+        "store",
+        "--survey",
+        "health-outpatient",
+        "--year",
+        "2026",
+    ];
+    args.extend_from_slice(extra);
+    args.push(file);
+    args
 }
 
 /// The respondent ids of the clean fixture, sorted.
