@@ -214,20 +214,20 @@ struct Columns {
 }
 
 impl Columns {
-    fn empty(inst: &Instrument) -> Columns {
-        let s = |name: &str| StringChunkedBuilder::new(name.into(), 0);
+    fn new(inst: &Instrument, capacity: usize) -> Columns {
+        let s = |name: &str| StringChunkedBuilder::new(name.into(), capacity);
         Columns {
-            line: PrimitiveChunkedBuilder::new("line".into(), 0),
+            line: PrimitiveChunkedBuilder::new("line".into(), capacity),
             respondent_id: s("respondent_id"),
             unit_id: s("unit_id"),
             stratum: s("stratum"),
             psu: s("psu"),
-            weight: PrimitiveChunkedBuilder::new("weight".into(), 0),
-            fpc: PrimitiveChunkedBuilder::new("fpc".into(), 0),
+            weight: PrimitiveChunkedBuilder::new("weight".into(), capacity),
+            fpc: PrimitiveChunkedBuilder::new("fpc".into(), capacity),
             answers: inst
                 .questions
                 .iter()
-                .map(|q| PrimitiveChunkedBuilder::new(q.code.as_str().into(), 0))
+                .map(|q| PrimitiveChunkedBuilder::new(q.code.as_str().into(), capacity))
                 .collect(),
             extra: inst.columns.iter().map(|c| s(&c.name)).collect(),
             len: 0,
@@ -313,23 +313,7 @@ fn parse_real(b: &[u8]) -> Option<f64> {
 
 impl<'a> Checker<'a> {
     pub fn new(inst: &'a Instrument, plan: &'a Plan, year: Option<i32>, capacity: usize) -> Self {
-        let s = |name: &str| StringChunkedBuilder::new(name.into(), capacity);
-        let cols = Columns {
-            line: PrimitiveChunkedBuilder::new("line".into(), capacity),
-            respondent_id: s("respondent_id"),
-            unit_id: s("unit_id"),
-            stratum: s("stratum"),
-            psu: s("psu"),
-            weight: PrimitiveChunkedBuilder::new("weight".into(), capacity),
-            fpc: PrimitiveChunkedBuilder::new("fpc".into(), capacity),
-            answers: inst
-                .questions
-                .iter()
-                .map(|q| PrimitiveChunkedBuilder::new(q.code.as_str().into(), capacity))
-                .collect(),
-            extra: inst.columns.iter().map(|c| s(&c.name)).collect(),
-            len: 0,
-        };
+        let cols = Columns::new(inst, capacity);
         Checker {
             inst,
             plan,
@@ -618,7 +602,7 @@ impl<'a> Checker<'a> {
     pub fn finish(&mut self) -> PolarsResult<DataFrame> {
         self.close_digest();
         let plan = self.plan;
-        let c = std::mem::replace(&mut self.cols, Columns::empty(self.inst));
+        let c = std::mem::replace(&mut self.cols, Columns::new(self.inst, 0));
         let n = c.len;
         let mut cols: Vec<Column> = vec![
             c.respondent_id.finish().into_column(),
