@@ -112,9 +112,9 @@ pub fn check_file(
         bar
     });
     let parts = table.parts();
-    let capacity = table.rows_hint().min(read::PART_LINES as usize + 1);
     let check_part = |part: &read::Part| -> PartResult<'_> {
-        let mut checker = validate::Checker::new(opts.instrument, &plan, opts.year, capacity);
+        let mut checker =
+            validate::Checker::new(opts.instrument, &plan, opts.year, part.lines as usize);
         let mut done = part.bytes.start as u64;
         table.for_each_record(&file, part, |line, rec, at| {
             checker.record(line, rec);

@@ -69,14 +69,6 @@ enum Body {
 }
 
 impl Table {
-    /// An upper bound on the number of records, to size the column builders.
-    pub fn rows_hint(&self) -> usize {
-        match &self.body {
-            Body::Rows(rows) => rows.len(),
-            Body::Text { text, .. } => memchr::memchr_iter(b'\n', text).count() + 1,
-        }
-    }
-
     /// The parts this table can be checked in, each a range of whole lines: several for a
     /// text file without quotes (a newline then always ends a record), else one.
     pub fn parts(&self) -> Vec<Part> {
@@ -90,6 +82,7 @@ impl Table {
                         parts.push(Part {
                             bytes: start..nl + 1,
                             first_line,
+                            lines: line - first_line,
                             header: start == 0,
                         });
                         (start, first_line) = (nl + 1, line);
@@ -99,6 +92,7 @@ impl Table {
                     parts.push(Part {
                         bytes: start..text.len(),
                         first_line,
+                        lines: line - first_line + 1,
                         header: start == 0,
                     });
                 }
@@ -107,11 +101,13 @@ impl Table {
             Body::Text { text, .. } => vec![Part {
                 bytes: 0..text.len(),
                 first_line: 1,
+                lines: memchr::memchr_iter(b'\n', text).count() as u64 + 1,
                 header: true,
             }],
             Body::Rows(rows) => vec![Part {
                 bytes: 0..rows.len(),
                 first_line: 1,
+                lines: rows.len() as u64,
                 header: false,
             }],
         }
@@ -187,6 +183,8 @@ pub const PART_LINES: u64 = 1 << 16;
 pub struct Part {
     pub bytes: std::ops::Range<usize>,
     pub first_line: u64,
+    /// Lines in the part (at least its records: sizes the column builders).
+    pub lines: u64,
     /// Whether the part starts with the header line.
     pub header: bool,
 }
