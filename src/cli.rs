@@ -39,6 +39,17 @@ pub struct StoreArg {
     pub store: PathBuf,
 }
 
+/// Which questionnaire and year a command works on.
+#[derive(Debug, Args)]
+pub struct SurveyYear {
+    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
+    #[arg(long)]
+    pub survey: String,
+    /// Survey year.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: i32,
+}
+
 /// How batch files are read.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
@@ -57,12 +68,8 @@ pub struct ReadArgs {
 pub struct IngestArgs {
     #[command(flatten)]
     pub store: StoreArg,
-    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
-    #[arg(long)]
-    pub survey: String,
-    /// Survey year the batches belong to.
-    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
-    pub year: i32,
+    #[command(flatten)]
+    pub survey: SurveyYear,
     /// Also store the columns the questionnaire marks as identifying people (pii).
     #[arg(long)]
     pub keep_pii: bool,
@@ -103,11 +110,8 @@ pub struct BatchesArgs {
 pub struct ScoreArgs {
     #[command(flatten)]
     pub store: StoreArg,
-    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
-    #[arg(long)]
-    pub survey: String,
-    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
-    pub year: i32,
+    #[command(flatten)]
+    pub survey: SurveyYear,
     /// Scoring methodology: a name in scoring/ or a path to a .toml file [default: the questionnaire's].
     #[arg(long, value_name = "FILE")]
     pub method: Option<String>,

@@ -14,17 +14,17 @@ use crate::ingest::{CheckOptions, CheckedBatch, ReadOptions, Refusal, check_file
 use crate::store::{BatchEntry, NewBatch, Store};
 
 pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
-    let inst = super::instrument_for(&args.survey, Some(args.year))?;
+    let inst = super::instrument_for(&args.survey.survey, Some(args.survey.year))?;
     let store = Store::open_or_create(&args.store.store)?;
     let lock = store.lock()?;
     let manifest = store.manifest()?;
     store.sweep(&lock, &manifest)?;
     let mut stored = store
-        .stored_ids(&manifest, &inst.id, args.year)
+        .stored_ids(&manifest, &inst.id, args.survey.year)
         .context("reading the respondent ids already stored")?;
     let mut opts = CheckOptions {
         instrument: &inst,
-        year: Some(args.year),
+        year: Some(args.survey.year),
         read: read_options(&args.read),
         keep_pii: args.keep_pii,
         progress: std::io::stderr().is_terminal(),
@@ -81,7 +81,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let ingested_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let mut batches = Vec::with_capacity(checked.len());
     for (b, data) in &checked {
-        let dir = format!("survey={}/year={}", inst.id, args.year);
+        let dir = format!("survey={}/year={}", inst.id, args.survey.year);
         let quarantine_file = (!b.violations.is_empty())
             .then(|| format!("quarantine/{dir}/batch-{}.csv", b.short_id()));
         batches.push(NewBatch {
@@ -89,7 +89,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 id: b.id.clone(),
                 survey: inst.id.clone(),
                 survey_version: inst.version.clone(),
-                year: args.year,
+                year: args.survey.year,
                 source: b.file.clone(),
                 format: b.format.to_string(),
                 rows_read: b.rows_read,

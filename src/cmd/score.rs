@@ -12,15 +12,15 @@ use crate::render::scores::{self, TableContext};
 use crate::store::Store;
 
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
-    let inst = super::instrument_for(&args.survey, Some(args.year))?;
+    let inst = super::instrument_for(&args.survey.survey, Some(args.survey.year))?;
     let method_name = args.method.clone().unwrap_or_else(|| inst.method.clone());
     let method = crate::methodology::load(&method_name)?;
     method.check(&method_name, &inst)?;
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
-    let rows = store.scan(&manifest, &inst.id, args.year)?;
+    let rows = store.scan(&manifest, &inst.id, args.survey.year)?;
     let estimates = estimate::score(rows, &inst, &method)
-        .with_context(|| format!("scoring {} {}", inst.id, args.year))?;
+        .with_context(|| format!("scoring {} {}", inst.id, args.survey.year))?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let lang = if args.lang == "en" {
@@ -61,7 +61,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         )])
         .collect();
     let ctx = TableContext {
-        year: args.year,
+        year: args.survey.year,
         survey: &inst.id,
         labels: &labels,
         decimals: method.decimals,
@@ -81,7 +81,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     println!(
         "{} {}: {} figures for {} units and ALL ({}, {}); {} flagged",
         inst.id,
-        args.year,
+        args.survey.year,
         estimates.len(),
         units.saturating_sub(1),
         method.id,
