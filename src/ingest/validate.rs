@@ -385,12 +385,32 @@ impl<'a> Checker<'a> {
             _ => String::new(),
         };
         if rec.len() != plan.targets.len() {
-            let msg = format!(
-                "the row has {} fields, the header {}",
-                rec.len(),
-                plan.targets.len()
-            );
-            self.violation(line, &rid, "(row)".into(), b"", Rule::WrongFieldCount, msg);
+            let n = plan.targets.len();
+            // Name where the row and the header part: the first extra field, or the first
+            // column the row does not reach.
+            let (column, value, msg) = if rec.len() > n {
+                let extra = rec.get(n).unwrap_or_default();
+                (
+                    format!("column {} (beyond the header)", n + 1),
+                    extra,
+                    format!(
+                        "the row has {} fields, the header {n}; the first extra field is \"{}\"",
+                        rec.len(),
+                        quote_value(extra)
+                    ),
+                )
+            } else {
+                (
+                    plan.labels[rec.len()].clone(),
+                    &b""[..],
+                    format!(
+                        "the row has {} fields, the header {n}; it ends before {}",
+                        rec.len(),
+                        plan.labels[rec.len()]
+                    ),
+                )
+            };
+            self.violation(line, &rid, column, value, Rule::WrongFieldCount, msg);
             self.quarantined_rows += 1;
             return;
         }
