@@ -20,6 +20,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Satisfaction indices per item, element and overall, with standard errors and intervals.
     Score(ScoreArgs),
+    /// The CCHC (PAR) index: criterion points, totals with intervals, bands, ranks.
+    Par(ParArgs),
     /// List the batches in a store.
     Batches(BatchesArgs),
     /// List the questionnaires chiso knows, with their item counts.
@@ -116,6 +118,30 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "FILE")]
     pub method: Option<String>,
     /// Where to write scores.csv, scores.xlsx and scores.json.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Language of the Excel headers and labels: vi or en.
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ParArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Year of the assessment and of the survey figures.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: i32,
+    /// The year's assessment: unit_id,criterion,self_score,appraised_score,note (CSV or .xlsx).
+    #[arg(long, value_name = "FILE")]
+    pub assessment: PathBuf,
+    /// PAR methodology: a name in scoring/ or a path to a .toml file.
+    #[arg(long, value_name = "FILE", default_value = "par-commune")]
+    pub method: String,
+    /// Seed of the rank simulation [default: the methodology's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to write par_points.csv, par_totals.csv and par.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
     /// Language of the Excel headers and labels: vi or en.

@@ -1,7 +1,7 @@
 //! chiso (chỉ số, "index"): turns citizen-satisfaction survey batches into the indices that
 //! Vietnamese local government reports every year.
 //!
-//! Arrows point one way: `cmd` → (`ingest`, `estimate`, `render`) → (`store`, `instrument`,
+//! Arrows point one way: `cmd` → (`ingest`, `estimate`, `par`, `render`) → (`store`, `instrument`,
 //! `methodology`).
 
 pub mod cli;
@@ -10,5 +10,6 @@ pub mod estimate;
 pub mod ingest;
 pub mod instrument;
 pub mod methodology;
+pub mod par;
 pub mod render;
 pub mod store;

@@ -2,6 +2,7 @@
 
 mod batches;
 mod ingest;
+mod par;
 mod score;
 mod surveys;
 mod validate;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(a) => ingest::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Score(a) => score::run(a),
+        Command::Par(a) => par::run(a),
         Command::Batches(a) => batches::run(a),
         Command::Surveys => surveys::run(),
     }

@@ -158,26 +158,94 @@ pub fn score(
     inst: &Instrument,
     method: &Method,
 ) -> Result<Vec<Estimate>, EstimateError> {
+    Ok(score_keeping(rows, inst, method, &|_| false)?.estimates)
+}
+
+/// The figures of one survey year, with the linearised influence values of the figures a
+/// caller asked to keep, so that the variance of a linear combination of a unit's figures
+/// (their covariances included) can be computed afterwards.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub estimates: Vec<Estimate>,
+    /// Per estimate: its PSU totals of influence values (on the estimate's scale), if kept.
+    influence: Vec<Option<Vec<f64>>>,
+    /// Per unit (and ALL): the stratum of each of its PSU rows, in the order of `influence`.
+    strata: BTreeMap<String, Vec<usize>>,
+    design: Design,
+}
+
+impl Scored {
+    /// Variance of Σ a·estimate over `terms` (index into `estimates`, coefficient a), all of
+    /// them figures of `unit` that were kept. None when a term is not of that unit or not kept.
+    pub fn variance(&self, unit: &str, terms: &[(usize, f64)]) -> Option<f64> {
+        let strata = self.strata.get(unit)?;
+        let mut z = vec![0.0; strata.len()];
+        for &(i, a) in terms {
+            let e = self.estimates.get(i)?;
+            if e.unit_id != unit {
+                return None;
+            }
+            let zi = self.influence.get(i)?.as_ref()?;
+            for (acc, v) in z.iter_mut().zip(zi) {
+                *acc += a * v;
+            }
+        }
+        Some(self.design.variance(strata, &z))
+    }
+}
+
+/// As [`score`], keeping the influence values of the figures for which `keep` is true.
+pub fn score_keeping(
+    rows: LazyFrame,
+    inst: &Instrument,
+    method: &Method,
+    keep: &dyn Fn(&Estimate) -> bool,
+) -> Result<Scored, EstimateError> {
     let mut vars = Vars::new(method.satisfied_at);
     let (specs, alphas) = plan(inst, method, &mut vars);
     let totals = Totals::collect(rows, &vars)?;
     let design = totals.design(method.lonely_psu)?;
     let t = interval::t_quantile(method.ci_level, design.df);
     let mut out = Vec::new();
+    let mut strata = BTreeMap::new();
     // ALL first, then the units in order.
     let all = totals.all_units();
     let all_rows: Vec<usize> = (0..all.len()).collect();
-    domain(
-        &mut out, ALL, &all, &all_rows, design.df, t, &design, &specs, &alphas, method,
+    let cx = Context {
+        design: &design,
+        specs: &specs,
+        alphas: &alphas,
+        method,
+        keep,
+    };
+    strata.insert(
+        ALL.to_string(),
+        domain(&mut out, ALL, &all, &all_rows, design.df, t, &cx),
     );
     for (unit, rows) in totals.units() {
         let df = totals.df_of(&rows);
         let t = interval::t_quantile(method.ci_level, df);
-        domain(
-            &mut out, unit, &totals, &rows, df, t, &design, &specs, &alphas, method,
+        strata.insert(
+            unit.to_string(),
+            domain(&mut out, unit, &totals, &rows, df, t, &cx),
         );
     }
-    Ok(out)
+    let (estimates, influence) = out.into_iter().unzip();
+    Ok(Scored {
+        estimates,
+        influence,
+        strata,
+        design,
+    })
+}
+
+/// What every domain is scored with.
+struct Context<'a> {
+    design: &'a Design,
+    specs: &'a [Spec],
+    alphas: &'a [AlphaSpec],
+    method: &'a Method,
+    keep: &'a dyn Fn(&Estimate) -> bool,
 }
 
 /// Declares the variables and the figures the methodology asks for.
@@ -423,20 +491,24 @@ fn weights<'a>(codes: impl Iterator<Item = &'a str>, given: &BTreeMap<String, f6
         .collect()
 }
 
-/// Every figure for one domain, whose PSU rows in `table` are `rows`.
-#[allow(clippy::too_many_arguments)]
+/// Every figure for one domain, whose PSU rows in `table` are `rows`; returns the stratum of
+/// each of those rows.
 fn domain(
-    out: &mut Vec<Estimate>,
+    out: &mut Vec<(Estimate, Option<Vec<f64>>)>,
     unit: &str,
     table: &Totals,
     rows: &[usize],
     df: i64,
     t: Option<f64>,
-    design: &Design,
-    specs: &[Spec],
-    alphas: &[AlphaSpec],
-    method: &Method,
-) {
+    cx: &Context,
+) -> Vec<usize> {
+    let Context {
+        design,
+        specs,
+        alphas,
+        method,
+        keep,
+    } = *cx;
     let start = out.len();
     let strata: Vec<usize> = rows.iter().map(|&r| table.stratum[r]).collect();
     let sum = |v: usize| -> f64 { rows.iter().map(|&r| table.col(v)[r]).sum() };
@@ -475,7 +547,7 @@ fn domain(
         if n < method.min_n {
             flags.push("low_n");
         }
-        out.push(Estimate {
+        let e = Estimate {
             unit_id: unit.to_string(),
             level: s.level,
             code: s.code.clone(),
@@ -488,7 +560,9 @@ fn domain(
             df,
             deff,
             flag: flags.join(";"),
-        });
+        };
+        let kept = keep(&e).then(|| z.iter().map(|v| v * s.scale).collect());
+        out.push((e, kept));
     }
     for a in alphas {
         let n = sum(a.complete);
@@ -504,23 +578,27 @@ fn domain(
         if n < method.min_n {
             flags.push("low_n");
         }
-        out.push(Estimate {
-            unit_id: unit.to_string(),
-            level: Level::Element,
-            code: a.code.clone(),
-            measure: "cronbach_alpha".to_string(),
-            n,
-            estimate: alpha,
-            se: f64::NAN,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            df,
-            deff: f64::NAN,
-            flag: flags.join(";"),
-        });
+        out.push((
+            Estimate {
+                unit_id: unit.to_string(),
+                level: Level::Element,
+                code: a.code.clone(),
+                measure: "cronbach_alpha".to_string(),
+                n,
+                estimate: alpha,
+                se: f64::NAN,
+                ci_low: f64::NAN,
+                ci_high: f64::NAN,
+                df,
+                deff: f64::NAN,
+                flag: flags.join(";"),
+            },
+            None,
+        ));
     }
     // Items, then elements, then overall; the methodology's order within a level (stable sort).
-    out[start..].sort_by_key(|e| e.level);
+    out[start..].sort_by_key(|e| e.0.level);
+    strata
 }
 
 /// Design variance over the variance of the same ratio from a simple random sample of the

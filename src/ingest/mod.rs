@@ -6,7 +6,7 @@
 //! reason ([`Violation`]) while the batch's other rows are kept.
 
 mod error;
-mod read;
+pub mod read;
 mod validate;
 
 pub use error::{Refusal, Rule, Violation};

@@ -1,0 +1,214 @@
+//! `chiso par`: the CCHC (PAR) index of each unit from its assessment and the survey figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::cli::ParArgs;
+use crate::estimate::{self, Scored};
+use crate::par::{self, Figure, ParMethod, SurveyRef, Surveys};
+use crate::render::labels::Lang;
+use crate::store::Store;
+
+/// The survey figures a methodology draws on, scored from the store: one scoring per
+/// (questionnaire, methodology), keeping the influence values of the figures it needs.
+/// A scoring's figures: [unit, level, code, measure] → index into its estimates.
+type Figures = BTreeMap<[String; 4], usize>;
+
+pub struct StoreSurveys {
+    /// (survey, method) → its scoring and its figures: [unit, level, code, measure] → index
+    /// into the scoring's estimates.
+    scored: BTreeMap<(String, Option<String>), (Scored, Figures)>,
+}
+
+impl StoreSurveys {
+    pub fn load(store: &Store, method: &ParMethod, year: i32) -> anyhow::Result<StoreSurveys> {
+        let manifest = store.manifest()?;
+        let refs = method.survey_refs();
+        let mut by_source: BTreeMap<(String, Option<String>), BTreeSet<&SurveyRef>> =
+            BTreeMap::new();
+        for r in &refs {
+            by_source
+                .entry((r.survey.clone(), r.method.clone()))
+                .or_default()
+                .insert(r);
+        }
+        let mut scored = BTreeMap::new();
+        for ((survey, method_name), wanted) in by_source {
+            let inst =
+                super::instrument_for(&method.resolve(&survey), Some(year)).with_context(|| {
+                    format!(
+                        "the PAR methodology {} draws on survey `{survey}`",
+                        method.id
+                    )
+                })?;
+            let m_name = method_name
+                .as_deref()
+                .map_or_else(|| inst.method.clone(), |m| method.resolve(m));
+            let m = crate::methodology::load(&m_name)?;
+            m.check(&m_name, &inst)?;
+            if manifest.batches_of(&inst.id, year).all(|b| b.accepted == 0) {
+                return Err(super::UsageError(format!(
+                    "no {} answers for {year} in the store {}\n  hint: ingest the {year} {} batches first (`chiso ingest --survey {} --year {year} FILE`), or mark the criteria that use it NA in the assessment",
+                    inst.id,
+                    store.root().display(),
+                    inst.id,
+                    inst.id
+                ))
+                .into());
+            }
+            let rows = store.scan(&manifest, &inst.id, year)?;
+            let keep = |e: &estimate::Estimate| {
+                wanted.iter().any(|r| {
+                    r.level == e.level.name() && r.code == e.code && r.measure == e.measure
+                })
+            };
+            let s = estimate::score_keeping(rows, &inst, &m, &keep)
+                .with_context(|| format!("scoring {} {year}", inst.id))?;
+            for r in &wanted {
+                if !s.estimates.iter().any(|e| {
+                    r.level == e.level.name() && r.code == e.code && r.measure == e.measure
+                }) {
+                    return Err(super::UsageError(format!(
+                        "the PAR methodology {} asks for {} {} `{}` {}, which the {} scores do not have\n  hint: `chiso score --survey {} --year {year}` lists the figures in scores.csv",
+                        method.id, r.survey, r.level, r.code, r.measure, m.id, inst.id
+                    ))
+                    .into());
+                }
+            }
+            let index = s
+                .estimates
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let key = [&e.unit_id, e.level.name(), &e.code, &e.measure].map(String::from);
+                    (key, i)
+                })
+                .collect();
+            scored.insert((survey, method_name), (s, index));
+        }
+        Ok(StoreSurveys { scored })
+    }
+
+    fn find(&self, unit: &str, r: &SurveyRef) -> Option<(&Scored, usize)> {
+        let (s, index) = self.scored.get(&(r.survey.clone(), r.method.clone()))?;
+        let key = [unit, &r.level, &r.code, &r.measure].map(String::from);
+        Some((s, *index.get(&key)?))
+    }
+
+    /// Units with answers in any of the surveys.
+    pub fn units(&self) -> BTreeSet<&str> {
+        self.scored
+            .values()
+            .flat_map(|(s, _)| s.estimates.iter().map(|e| e.unit_id.as_str()))
+            .filter(|u| *u != estimate::ALL)
+            .collect()
+    }
+}
+
+impl Surveys for StoreSurveys {
+    fn figure(&self, unit: &str, r: &SurveyRef) -> Option<Figure> {
+        let (s, i) = self.find(unit, r)?;
+        let e = &s.estimates[i];
+        Some(Figure {
+            estimate: e.estimate,
+            se: e.se,
+            flag: e.flag.clone(),
+        })
+    }
+
+    fn variance(&self, unit: &str, terms: &[(&SurveyRef, f64)]) -> Option<f64> {
+        let mut scored: Option<&Scored> = None;
+        let mut idx = Vec::with_capacity(terms.len());
+        for (r, a) in terms {
+            let (s, i) = self.find(unit, r)?;
+            if scored.is_some_and(|prev| !std::ptr::eq(prev, s)) {
+                return None;
+            }
+            scored = Some(s);
+            idx.push((i, *a));
+        }
+        scored?.variance(unit, &idx)
+    }
+}
+
+pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
+    let method = par::load(&args.method)?;
+    let assessment = par::assessment::read(&args.assessment, &method)?;
+    if assessment.entries.is_empty() {
+        return Err(super::UsageError(format!(
+            "{}: the assessment has no rows\n  hint: one row per unit and criterion: unit_id,criterion,self_score,appraised_score,note",
+            args.assessment.display()
+        ))
+        .into());
+    }
+    let store = Store::open(&args.store.store)?;
+    let surveys = StoreSurveys::load(&store, &method, args.year)?;
+    let seed = args.seed.unwrap_or(method.seed);
+    let result = par::compute(&method, &assessment, &surveys, seed);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let lang = if args.lang == "en" {
+        Lang::En
+    } else {
+        Lang::Vi
+    };
+    crate::render::par::write_csv(&args.out, args.year, &result)?;
+    crate::render::par::write_xlsx(
+        &args.out.join("par.xlsx"),
+        args.year,
+        &method,
+        &result,
+        lang,
+    )?;
+    let assessed = assessment.units();
+    let unassessed: Vec<&str> = surveys
+        .units()
+        .into_iter()
+        .filter(|u| !assessed.contains(u))
+        .collect();
+    if !unassessed.is_empty() {
+        eprintln!(
+            "note: {} unit(s) have survey answers but no assessment rows and get no index: {}",
+            unassessed.len(),
+            unassessed.join(", ")
+        );
+    }
+    let flagged = result.totals.iter().filter(|t| !t.flag.is_empty()).count();
+    println!(
+        "{} {}: {} units ({}), {} flagged",
+        method.id,
+        args.year,
+        result.totals.len(),
+        method.title_vi,
+        flagged
+    );
+    for t in &result.totals {
+        let shown = |x: Option<f64>| {
+            x.map_or("—".to_string(), |x| {
+                format!("{:.*}", method.decimals as usize, x)
+            })
+        };
+        println!(
+            "  {:<20} {:>7}  {}  {} {} ({}–{}){}",
+            t.unit_id,
+            shown(t.index_pct),
+            t.band.as_deref().unwrap_or("—"),
+            if lang == Lang::En { "rank" } else { "hạng" },
+            t.rank.map_or("—".into(), |r| r.to_string()),
+            t.rank_low.map_or("—".into(), |r| r.to_string()),
+            t.rank_high.map_or("—".into(), |r| r.to_string()),
+            if t.flag.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", t.flag)
+            }
+        );
+    }
+    println!(
+        "wrote {} (and par_points.csv, par.xlsx)",
+        args.out.join("par_totals.csv").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,11 @@
+//! The CCHC (public-administration-reform, PAR) index: a methodology as data
+//! (`scoring/par-*.toml`), a year's assessment file, and the computation of points, totals,
+//! intervals, bands and ranks.
+
+pub mod assessment;
+pub mod index;
+mod model;
+
+pub use assessment::{Assessment, AssessmentError};
+pub use index::{Figure, ParResult, PointRow, Surveys, TotalRow, compute, round_to};
+pub use model::{Area, Band, Criterion, Leaf, ParMethod, ParMethodError, Source, SurveyRef, load};

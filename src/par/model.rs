@@ -1,0 +1,400 @@
+//! The PAR (CCHC) methodology file: areas → criteria → optional component criteria, each
+//! with its maximum points and where its points come from; bands; display rounding.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+const SHIPPED: &[(&str, &str)] = &[(
+    "par-commune",
+    include_str!("../../scoring/par-commune.toml"),
+)];
+
+#[derive(Debug, Error)]
+pub enum ParMethodError {
+    #[error("{file}: not a valid PAR methodology: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {message}\n  hint: {hint}")]
+    Invalid {
+        file: String,
+        message: String,
+        hint: String,
+    },
+    #[error(
+        "unknown PAR methodology `{0}`\n  hint: the shipped one is par-commune; a path to a .toml file also works"
+    )]
+    Unknown(String),
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+/// Where a criterion's points come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The unit's self-assessed score, replaced by the appraised score when one is given.
+    Assessment,
+    /// max points × a survey measure (in percent) / 100.
+    Survey,
+    /// Added, up to `max` (the cap); not part of the maximum.
+    Bonus,
+    /// Subtracted, up to `max` (the cap); not part of the maximum.
+    Penalty,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Assessment => "assessment",
+            Source::Survey => "survey",
+            Source::Bonus => "bonus",
+            Source::Penalty => "penalty",
+        }
+    }
+
+    /// Whether the assessment file gives this criterion's points.
+    pub fn assessed(self) -> bool {
+        self != Source::Survey
+    }
+}
+
+/// The survey figure behind a `survey` criterion.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyRef {
+    /// Questionnaire id (or a path to a questionnaire file, relative to the methodology file).
+    pub survey: String,
+    /// `item`, `element` or `overall`.
+    pub level: String,
+    /// Item or element code, or `overall`.
+    pub code: String,
+    /// A percent measure: `satisfied_pct`, `comprehensive_pct`, `return_pct`, ...
+    pub measure: String,
+    /// Scoring methodology [default: the questionnaire's].
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+    /// Maximum points (for bonus and penalty: the cap).
+    pub max: f64,
+    /// Required unless the criterion has components (which then carry the sources).
+    #[serde(default)]
+    pub source: Option<Source>,
+    /// For `survey` criteria: the figure, e.g.
+    /// `from = { survey = "sipas", level = "overall", code = "overall", measure = "satisfied_pct" }`.
+    #[serde(default)]
+    pub from: Option<SurveyRef>,
+    #[serde(default)]
+    pub components: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+    pub max: f64,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub code: String,
+    /// Lowest index (percent) of the band; the last band may omit it (everything below).
+    #[serde(default)]
+    pub min: Option<f64>,
+    pub vi: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParMethod {
+    pub id: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub basis: String,
+    #[serde(default)]
+    pub modelled: bool,
+    #[serde(default)]
+    pub note: String,
+    /// Decimals shown in par.xlsx; also the precision at which ranks and bands are decided.
+    pub decimals: u32,
+    pub ci_level: f64,
+    /// Draws of the rank simulation and its seed.
+    pub simulations: usize,
+    pub seed: u64,
+    pub bands: Vec<Band>,
+    /// Most bonus points a unit can earn in all (each bonus criterion is also capped by its max).
+    #[serde(default)]
+    pub bonus_cap: Option<f64>,
+    /// Most penalty points a unit can lose in all.
+    #[serde(default)]
+    pub penalty_cap: Option<f64>,
+    pub areas: Vec<Area>,
+    /// Directory of the file, for survey paths relative to it.
+    #[serde(skip)]
+    pub dir: Option<PathBuf>,
+}
+
+/// A criterion that earns points itself (one without components), with its area.
+#[derive(Debug, Clone, Copy)]
+pub struct Leaf<'a> {
+    pub area: &'a Area,
+    pub criterion: &'a Criterion,
+    pub source: Source,
+}
+
+impl ParMethod {
+    pub fn from_toml(file: &str, text: &str) -> Result<ParMethod, ParMethodError> {
+        let m: ParMethod = toml::from_str(text).map_err(|e| ParMethodError::Parse {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        m.check(file)?;
+        Ok(m)
+    }
+
+    /// Every criterion that earns points, in file order.
+    pub fn leaves(&self) -> Vec<Leaf<'_>> {
+        fn walk<'a>(area: &'a Area, c: &'a Criterion, out: &mut Vec<Leaf<'a>>) {
+            if c.components.is_empty() {
+                if let Some(source) = c.source {
+                    out.push(Leaf {
+                        area,
+                        criterion: c,
+                        source,
+                    });
+                }
+            } else {
+                for k in &c.components {
+                    walk(area, k, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for a in &self.areas {
+            for c in &a.criteria {
+                walk(a, c, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The leaf with this code.
+    pub fn leaf(&self, code: &str) -> Option<Leaf<'_>> {
+        self.leaves().into_iter().find(|l| l.criterion.code == code)
+    }
+
+    /// The band of an index (percent).
+    pub fn band(&self, index: f64) -> &Band {
+        self.bands
+            .iter()
+            .find(|b| b.min.is_none_or(|m| index >= m))
+            .unwrap_or_else(|| &self.bands[self.bands.len() - 1])
+    }
+
+    /// The distinct survey figures the methodology draws on.
+    pub fn survey_refs(&self) -> BTreeSet<SurveyRef> {
+        self.leaves()
+            .into_iter()
+            .filter_map(|l| l.criterion.from.clone())
+            .collect()
+    }
+
+    fn check(&self, file: &str) -> Result<(), ParMethodError> {
+        let invalid = |message: String, hint: &str| ParMethodError::Invalid {
+            file: file.to_string(),
+            message,
+            hint: hint.to_string(),
+        };
+        if !(0.5..1.0).contains(&self.ci_level) {
+            return Err(invalid(
+                format!("ci_level = {} is not in [0.5, 1)", self.ci_level),
+                "e.g. ci_level = 0.95",
+            ));
+        }
+        if self.simulations < 100 {
+            return Err(invalid(
+                format!(
+                    "simulations = {} is too few for a rank interval",
+                    self.simulations
+                ),
+                "use at least 1000",
+            ));
+        }
+        if self.bands.is_empty() || self.bands.last().is_some_and(|b| b.min.is_some()) {
+            return Err(invalid(
+                "the last band must have no `min` (it takes every index below the others)".into(),
+                "e.g. { code = \"D\", vi = \"Trung bình\", en = \"Average\" }",
+            ));
+        }
+        let mins: Vec<f64> = self.bands.iter().filter_map(|b| b.min).collect();
+        if mins.len() != self.bands.len() - 1 || mins.windows(2).any(|w| w[0] <= w[1]) {
+            return Err(invalid(
+                "band minimums must be given for every band but the last, highest first".into(),
+                "e.g. A min 90, B min 80, C min 70, then D",
+            ));
+        }
+        let mut codes = BTreeSet::new();
+        for a in &self.areas {
+            if !codes.insert(a.code.clone()) {
+                return Err(invalid(
+                    format!("area code `{}` is used twice", a.code),
+                    "codes are unique",
+                ));
+            }
+            let mut sum = 0.0;
+            for c in &a.criteria {
+                sum += self.check_criterion(c, &mut codes, &invalid)?;
+            }
+            if (sum - a.max).abs() > 1e-9 {
+                return Err(invalid(
+                    format!(
+                        "area {} has max = {} but its criteria's maximums add up to {sum}",
+                        a.code, a.max
+                    ),
+                    "bonus and penalty caps do not count towards the maximum",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a criterion; returns what it adds to its area's maximum.
+    fn check_criterion(
+        &self,
+        c: &Criterion,
+        codes: &mut BTreeSet<String>,
+        invalid: &dyn Fn(String, &str) -> ParMethodError,
+    ) -> Result<f64, ParMethodError> {
+        if !codes.insert(c.code.clone()) {
+            return Err(invalid(
+                format!("criterion code `{}` is used twice", c.code),
+                "codes are unique",
+            ));
+        }
+        if !c.max.is_finite() || c.max < 0.0 {
+            return Err(invalid(
+                format!("criterion {} has max = {}", c.code, c.max),
+                "max is a number ≥ 0",
+            ));
+        }
+        if !c.components.is_empty() {
+            if c.source.is_some() || c.from.is_some() {
+                return Err(invalid(
+                    format!(
+                        "criterion {} has components and a source of its own",
+                        c.code
+                    ),
+                    "give the source on each component",
+                ));
+            }
+            let mut sum = 0.0;
+            for k in &c.components {
+                sum += self.check_criterion(k, codes, invalid)?;
+            }
+            if (sum - c.max).abs() > 1e-9 {
+                return Err(invalid(
+                    format!(
+                        "criterion {} has max = {} but its components add up to {sum}",
+                        c.code, c.max
+                    ),
+                    "make max the sum of the components' maximums",
+                ));
+            }
+            return Ok(c.max);
+        }
+        let Some(source) = c.source else {
+            return Err(invalid(
+                format!("criterion {} has no source", c.code),
+                "source = \"assessment\", \"survey\", \"bonus\" or \"penalty\"",
+            ));
+        };
+        match (source, &c.from) {
+            (Source::Survey, None) => {
+                return Err(invalid(
+                    format!(
+                        "survey criterion {} does not name its survey figure",
+                        c.code
+                    ),
+                    "add from = { survey = \"sipas\", level = \"overall\", code = \"overall\", measure = \"satisfied_pct\" }",
+                ));
+            }
+            (Source::Survey, Some(r)) => {
+                if !r.measure.ends_with("_pct") {
+                    return Err(invalid(
+                        format!(
+                            "criterion {} uses measure `{}`, which is not a percentage",
+                            c.code, r.measure
+                        ),
+                        "points = max × measure / 100 needs a percent measure such as satisfied_pct",
+                    ));
+                }
+                if !["item", "element", "overall"].contains(&r.level.as_str()) {
+                    return Err(invalid(
+                        format!("criterion {} has level `{}`", c.code, r.level),
+                        "level is item, element or overall",
+                    ));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(invalid(
+                    format!(
+                        "criterion {} names a survey figure but its source is {}",
+                        c.code,
+                        source.name()
+                    ),
+                    "only source = \"survey\" takes `from`",
+                ));
+            }
+            _ => {}
+        }
+        Ok(match source {
+            Source::Bonus | Source::Penalty => 0.0,
+            Source::Assessment | Source::Survey => c.max,
+        })
+    }
+
+    /// Resolves a questionnaire or scoring-methodology name from a `from = {...}`: a file
+    /// next to this methodology file when there is one, else the name as given (a shipped id,
+    /// or a path from the working directory).
+    pub fn resolve(&self, name: &str) -> String {
+        match &self.dir {
+            Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
+            _ => name.to_string(),
+        }
+    }
+}
+
+/// Resolves `--method` for `chiso par`: a shipped id, or a path to a PAR methodology file.
+pub fn load(id_or_path: &str) -> Result<ParMethod, ParMethodError> {
+    let path = Path::new(id_or_path);
+    if id_or_path.ends_with(".toml") || path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|source| ParMethodError::Io {
+            file: id_or_path.to_string(),
+            source,
+        })?;
+        let mut m = ParMethod::from_toml(id_or_path, &text)?;
+        m.dir = path.parent().map(Path::to_path_buf);
+        return Ok(m);
+    }
+    SHIPPED
+        .iter()
+        .find(|(id, _)| *id == id_or_path)
+        .map(|(id, text)| ParMethod::from_toml(&format!("scoring/{id}.toml"), text))
+        .ok_or_else(|| ParMethodError::Unknown(id_or_path.to_string()))?
+}

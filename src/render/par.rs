@@ -1,0 +1,309 @@
+//! `par_points.csv`, `par_totals.csv` and `par.xlsx`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use rust_xlsxwriter::Format;
+
+use super::labels::Lang;
+use super::scores::new_workbook;
+use crate::par::{ParMethod, ParResult};
+
+/// The columns of `par_points.csv`, in order: a contract (`flag` added last).
+pub const POINTS_COLUMNS: [&str; 9] = [
+    "year",
+    "unit_id",
+    "area",
+    "criterion",
+    "source",
+    "max_points",
+    "points",
+    "se",
+    "flag",
+];
+
+/// The columns of `par_totals.csv`, in order: a contract (`flag` added last).
+pub const TOTALS_COLUMNS: [&str; 13] = [
+    "year",
+    "unit_id",
+    "points",
+    "max_points",
+    "index_pct",
+    "se",
+    "ci_low",
+    "ci_high",
+    "band",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "flag",
+];
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
+fn opt_usize(x: Option<usize>) -> String {
+    x.map(|r| r.to_string()).unwrap_or_default()
+}
+
+pub fn write_csv(dir: &Path, year: i32, result: &ParResult) -> anyhow::Result<()> {
+    let path = dir.join("par_points.csv");
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(POINTS_COLUMNS)?;
+    for p in &result.points {
+        w.write_record([
+            year.to_string(),
+            p.unit_id.clone(),
+            p.area.clone(),
+            p.criterion.clone(),
+            p.source.name().to_string(),
+            opt(p.max_points),
+            opt(p.points),
+            num(p.se),
+            p.flag.clone(),
+        ])?;
+    }
+    w.flush()?;
+    let path = dir.join("par_totals.csv");
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(TOTALS_COLUMNS)?;
+    for t in &result.totals {
+        w.write_record([
+            year.to_string(),
+            t.unit_id.clone(),
+            opt(t.points),
+            num(t.max_points),
+            opt(t.index_pct),
+            num(t.se),
+            opt(t.ci_low),
+            opt(t.ci_high),
+            t.band.clone().unwrap_or_default(),
+            opt_usize(t.rank),
+            opt_usize(t.rank_low),
+            opt_usize(t.rank_high),
+            t.flag.clone(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Labels of the workbook, per language.
+fn headers(lang: Lang) -> ([&'static str; 12], [&'static str; 8]) {
+    match lang {
+        Lang::Vi => (
+            [
+                "Năm",
+                "Đơn vị",
+                "Điểm đạt",
+                "Điểm tối đa",
+                "Chỉ số (%)",
+                "Sai số chuẩn",
+                "Cận dưới 95%",
+                "Cận trên 95%",
+                "Xếp loại",
+                "Xếp hạng",
+                "Hạng (khoảng 95%)",
+                "Ghi chú",
+            ],
+            [
+                "Đơn vị",
+                "Mã tiêu chí",
+                "Tiêu chí",
+                "Nguồn điểm",
+                "Điểm tối đa",
+                "Điểm đạt",
+                "Sai số chuẩn",
+                "Ghi chú",
+            ],
+        ),
+        Lang::En => (
+            [
+                "Year",
+                "Unit",
+                "Points",
+                "Maximum",
+                "Index (%)",
+                "Standard error",
+                "95% low",
+                "95% high",
+                "Band",
+                "Rank",
+                "Rank (95% interval)",
+                "Flag",
+            ],
+            [
+                "Unit",
+                "Criterion",
+                "Name",
+                "Source",
+                "Maximum",
+                "Points",
+                "Standard error",
+                "Flag",
+            ],
+        ),
+    }
+}
+
+pub fn source_label(source: &str, lang: Lang) -> &str {
+    match (source, lang) {
+        ("assessment", Lang::Vi) => "Tự chấm / thẩm định",
+        ("survey", Lang::Vi) => "Điều tra xã hội học",
+        ("bonus", Lang::Vi) => "Điểm thưởng",
+        ("penalty", Lang::Vi) => "Điểm trừ",
+        ("assessment", Lang::En) => "Self-assessment / appraisal",
+        ("survey", Lang::En) => "Survey",
+        ("bonus", Lang::En) => "Bonus",
+        ("penalty", Lang::En) => "Penalty",
+        (other, _) => other,
+    }
+}
+
+/// A summary sheet, then one sheet per area.
+pub fn write_xlsx(
+    path: &Path,
+    year: i32,
+    method: &ParMethod,
+    result: &ParResult,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let mut wb = new_workbook()?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("DDEBF7");
+    let pattern = if method.decimals == 0 {
+        "0".to_string()
+    } else {
+        format!("0.{}", "0".repeat(method.decimals as usize))
+    };
+    let number = Format::new().set_num_format(&pattern);
+    let flagged = Format::new().set_font_color("9C0006");
+    let (total_h, point_h) = headers(lang);
+    let sheet = wb.add_worksheet();
+    sheet.set_name(if lang == Lang::En {
+        "Summary"
+    } else {
+        "Tổng hợp"
+    })?;
+    for (c, h) in total_h.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, *h, &header)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    // Summary rows by rank (unranked last), then unit.
+    let mut order: Vec<_> = result.totals.iter().collect();
+    order.sort_by(|a, b| {
+        (a.rank.is_none(), a.rank, &a.unit_id).cmp(&(b.rank.is_none(), b.rank, &b.unit_id))
+    });
+    for (i, t) in order.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write(r, 0, year)?;
+        sheet.write(r, 1, t.unit_id.as_str())?;
+        for (c, x) in [
+            (2, t.points),
+            (3, Some(t.max_points)),
+            (4, t.index_pct),
+            (5, Some(t.se)),
+            (6, t.ci_low),
+            (7, t.ci_high),
+        ] {
+            if let Some(x) = x.filter(|x| x.is_finite()) {
+                sheet.write_with_format(r, c, x, &number)?;
+            }
+        }
+        if let Some(b) = &t.band {
+            let label = method
+                .bands
+                .iter()
+                .find(|x| &x.code == b)
+                .map(|x| if lang == Lang::En { &x.en } else { &x.vi });
+            sheet.write(r, 8, format!("{b} ({})", label.map_or("", |s| s.as_str())))?;
+        }
+        if let Some(rank) = t.rank {
+            sheet.write(r, 9, rank as f64)?;
+        }
+        if let (Some(lo), Some(hi)) = (t.rank_low, t.rank_high) {
+            sheet.write(r, 10, format!("{lo}–{hi}"))?;
+        }
+        if !t.flag.is_empty() {
+            sheet.write_with_format(r, 11, t.flag.as_str(), &flagged)?;
+        }
+    }
+    sheet.set_column_width(1, 22)?;
+    sheet.set_column_width(8, 18)?;
+    sheet.set_column_width(10, 16)?;
+    sheet.set_column_width(11, 30)?;
+    for area in &method.areas {
+        let sheet = wb.add_worksheet();
+        let name: String = format!(
+            "{} {}",
+            if lang == Lang::En {
+                "Area"
+            } else {
+                "Lĩnh vực"
+            },
+            area.code
+        )
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+        sheet.set_name(&name)?;
+        let title = if lang == Lang::En { &area.en } else { &area.vi };
+        sheet.write_with_format(
+            0,
+            0,
+            format!("{}. {title}", area.code),
+            &Format::new().set_bold(),
+        )?;
+        for (c, h) in point_h.iter().enumerate() {
+            sheet.write_with_format(1, c as u16, *h, &header)?;
+        }
+        sheet.set_freeze_panes(2, 0)?;
+        let mut r = 2u32;
+        for p in result.points.iter().filter(|p| p.area == area.code) {
+            let name = method
+                .leaf(&p.criterion)
+                .map(|l| {
+                    if lang == Lang::En {
+                        &l.criterion.en
+                    } else {
+                        &l.criterion.vi
+                    }
+                })
+                .map_or("", |s| s.as_str());
+            sheet.write(r, 0, p.unit_id.as_str())?;
+            sheet.write(r, 1, p.criterion.as_str())?;
+            sheet.write(r, 2, name)?;
+            sheet.write(r, 3, source_label(p.source.name(), lang))?;
+            for (c, x) in [(4, p.max_points), (5, p.points), (6, Some(p.se))] {
+                if let Some(x) = x.filter(|x| x.is_finite()) {
+                    sheet.write_with_format(r, c, x, &number)?;
+                }
+            }
+            if !p.flag.is_empty() {
+                sheet.write_with_format(r, 7, p.flag.as_str(), &flagged)?;
+            }
+            r += 1;
+        }
+        sheet.set_column_width(0, 20)?;
+        sheet.set_column_width(2, 60)?;
+        sheet.set_column_width(3, 24)?;
+        sheet.autofilter(1, 0, r.saturating_sub(1).max(2), 7)?;
+    }
+    wb.save(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! `chiso par`: the total's standard error against R's survey package on a fixture drawing on
+//! two surveys (tests/fixtures/par/expected.R → expected.csv), the shipped samples end to end,
+//! and the assessment file's checks.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use util::Dir;
+
+fn root(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+/// Rows of a CSV as maps, keyed by `unit_id`.
+fn by_unit(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().expect("a header").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a record");
+            let row: BTreeMap<String, String> = headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect();
+            (row["unit_id"].clone(), row)
+        })
+        .collect()
+}
+
+fn number(row: &BTreeMap<String, String>, col: &str) -> f64 {
+    row[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} is not a number in {row:?}"))
+}
+
+fn ingest(d: &Dir, survey: &str, year: &str, file: &str) {
+    let store = d.store().display().to_string();
+    let run = d.run(&[
+        "ingest", "--store", &store, "--survey", survey, "--year", year, file,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+fn par(d: &Dir, args: &[&str]) -> util::Run {
+    let store = d.store().display().to_string();
+    let mut all = vec!["par", "--store", &store];
+    all.extend_from_slice(args);
+    d.run(&all)
+}
+
+#[test]
+fn total_and_its_standard_error_match_r_survey_on_two_surveys() {
+    let d = Dir::new();
+    ingest(
+        &d,
+        &root("tests/fixtures/design/fixture.toml"),
+        "2026",
+        &root("tests/fixtures/design/batch.csv"),
+    );
+    ingest(
+        &d,
+        &root("tests/fixtures/par/fixture-b.toml"),
+        "2026",
+        &root("tests/fixtures/par/batch-b.csv"),
+    );
+    let out = d.path().join("out").display().to_string();
+    let run = par(
+        &d,
+        &[
+            "--year",
+            "2026",
+            "--method",
+            &root("tests/fixtures/par/par.toml"),
+            "--assessment",
+            &root("tests/fixtures/par/assessment.csv"),
+            "--out",
+            &out,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got =
+        by_unit(&std::fs::read_to_string(d.path().join("out/par_totals.csv")).expect("totals"));
+    let want = by_unit(
+        &std::fs::read_to_string(root("tests/fixtures/par/expected.csv")).expect("expected.csv"),
+    );
+    assert_eq!(got.len(), 3);
+    for (unit, w) in &want {
+        let g = &got[unit];
+        for col in ["points", "max_points", "index_pct", "se"] {
+            let (a, b) = (number(g, col), number(w, col));
+            assert!(
+                (a - b).abs() <= 1e-6 * b.abs(),
+                "{unit} {col}: chiso {a}, R {b}"
+            );
+        }
+        // The 95 % interval is index ± z·se.
+        let (i, se) = (number(g, "index_pct"), number(g, "se"));
+        assert!((number(g, "ci_low") - (i - 1.959963984540054 * se)).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn shipped_samples_give_each_unit_a_total_band_rank_and_interval_twice_identically() {
+    let d = Dir::new();
+    for s in ["sipas", "health-outpatient", "education"] {
+        ingest(
+            &d,
+            s,
+            "2026",
+            &root(&format!("surveys/samples/{s}-2026.csv")),
+        );
+    }
+    let assessment = root("surveys/samples/assessment-2026.csv");
+    let files = |dir: &str| {
+        let out = d.path().join(dir).display().to_string();
+        let run = par(
+            &d,
+            &["--year", "2026", "--assessment", &assessment, "--out", &out],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        ["par_points.csv", "par_totals.csv", "par.xlsx"]
+            .map(|f| std::fs::read(d.path().join(dir).join(f)).expect("an output file"))
+    };
+    let first = files("a");
+    assert_eq!(first, files("b"), "two runs differ");
+    let totals = by_unit(&String::from_utf8_lossy(&first[1]));
+    assert_eq!(
+        totals.keys().collect::<Vec<_>>(),
+        ["Côn Minh", "Na Rì", "Quang Phong", "Xuân Dương"]
+    );
+    for (unit, t) in &totals {
+        for col in [
+            "points",
+            "index_pct",
+            "se",
+            "band",
+            "rank",
+            "rank_low",
+            "rank_high",
+        ] {
+            assert!(!t[col].is_empty(), "{unit} has no {col}: {t:?}");
+        }
+        let (lo, r, hi) = (
+            number(t, "rank_low"),
+            number(t, "rank"),
+            number(t, "rank_high"),
+        );
+        assert!(lo <= r && r <= hi, "{unit}: rank {r} outside {lo}–{hi}");
+        assert!(
+            number(t, "se") > 0.0,
+            "{unit}: survey points carry sampling error"
+        );
+        assert_eq!(number(t, "max_points"), 100.0);
+    }
+    // Survey criteria carry their figure's se; the others none.
+    let points = String::from_utf8_lossy(&first[0]).into_owned();
+    let mut r = csv::Reader::from_reader(points.as_bytes());
+    for rec in r.records() {
+        let rec = rec.expect("a record");
+        let se: f64 = rec[7].parse().expect("se");
+        assert_eq!(se > 0.0, &rec[4] == "survey", "{rec:?}");
+    }
+}
+
+#[test]
+fn assessment_problems_are_refused_naming_line_column_and_rule() {
+    let d = Dir::new();
+    ingest(&d, "sipas", "2026", &root("surveys/samples/sipas-2026.csv"));
+    let sample = std::fs::read_to_string(root("surveys/samples/assessment-2026.csv"))
+        .expect("the sample assessment");
+    let lines: Vec<&str> = sample.lines().collect();
+    // (what to do to the sample, the fragments the error must contain)
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            format!("{}\nCôn Minh,9.9,1,,\n", sample.trim_end()),
+            vec![
+                ":131:",
+                "column 2 (criterion)",
+                "`9.9`",
+                "unknown_criterion",
+            ],
+        ),
+        (
+            sample.replacen("Côn Minh,1.1,", "Côn Minh,1.1,7,,\nX,1.1,", 1),
+            vec![
+                ":2:",
+                "column 3 (self_score)",
+                "`7`",
+                "above_max",
+                "at most 2",
+            ],
+        ),
+        (
+            sample.replacen("Côn Minh,1.1,", "Côn Minh,1.1,-1,,\nX,1.1,", 1),
+            vec![":2:", "`-1`", "negative"],
+        ),
+        (
+            format!("{}\n{}\n", sample.trim_end(), lines[1]),
+            vec![":131:", "duplicate", "already has a row", "line 2"],
+        ),
+        (
+            sample.replacen("Côn Minh,1.1,", "Côn Minh,1.1,1,abc,\nX,1.1,", 1),
+            vec![":2:", "column 4 (appraised_score)", "`abc`", "not_a_number"],
+        ),
+        (
+            format!("{}\nCôn Minh,8.1,50,,\n", sample.trim_end()),
+            vec![":131:", "`50`", "survey_criterion"],
+        ),
+        (
+            lines
+                .iter()
+                .filter(|l| !l.starts_with("Na Rì,2.3,"))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+            vec![
+                "missing_criterion",
+                "unit Na Rì has no row for criterion 2.3",
+            ],
+        ),
+        (
+            sample.replacen("self_score", "points", 1),
+            vec!["no `self_score` column"],
+        ),
+    ];
+    for (i, (text, says)) in cases.iter().enumerate() {
+        let file = d.write(&format!("bad{i}.csv"), text);
+        let out = d.path().join(format!("out{i}"));
+        let run = par(
+            &d,
+            &[
+                "--year",
+                "2026",
+                "--assessment",
+                &file.display().to_string(),
+                "--out",
+                &out.display().to_string(),
+            ],
+        );
+        assert_eq!(run.code, 1, "case {i}: {}", run.stderr);
+        run.says(says);
+        run.says(&[&format!("bad{i}.csv")]);
+        assert!(!out.exists(), "case {i}: nothing is written on refusal");
+    }
+}
