@@ -14,6 +14,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole tool on seeded sample data: ingest, score, par, compare and the report.
+    Demo(DemoArgs),
     /// Check survey batches against a questionnaire and keep the accepted answers in the store.
     Ingest(IngestArgs),
     /// Run the same checks as `ingest` and store nothing.
@@ -22,6 +24,8 @@ pub enum Command {
     Score(ScoreArgs),
     /// The CCHC (PAR) index: criterion points, totals with intervals, bands, ranks.
     Par(ParArgs),
+    /// Year over year: each change with its standard error, test and verdict; trends.
+    Compare(CompareArgs),
     /// List the batches in a store.
     Batches(BatchesArgs),
     /// List the questionnaires chiso knows, with their item counts.
@@ -147,4 +151,51 @@ pub struct ParArgs {
     /// Language of the Excel headers and labels: vi or en.
     #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
     pub lang: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Questionnaire (an id or a .toml file); for each year, the version in force that year
+    /// (following `[continues]`) is used.
+    #[arg(long, required_unless_present = "par", conflicts_with = "par")]
+    pub survey: Option<String>,
+    /// The earlier year.
+    #[arg(long, requires = "to", value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub from: Option<i32>,
+    /// The later year.
+    #[arg(long, requires = "from", value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub to: Option<i32>,
+    /// Several years, e.g. 2024,2025,2026: a trend table with the change from each year before.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["from", "to", "par"], value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub years: Vec<i32>,
+    /// Compare the CCHC (PAR) index instead of a survey (needs both assessment files).
+    #[arg(long, requires_all = ["assessment_from", "assessment_to", "from"])]
+    pub par: bool,
+    /// The earlier year's assessment file (with --par).
+    #[arg(long, value_name = "FILE", requires = "par")]
+    pub assessment_from: Option<PathBuf>,
+    /// The later year's assessment file (with --par).
+    #[arg(long, value_name = "FILE", requires = "par")]
+    pub assessment_to: Option<PathBuf>,
+    /// PAR methodology (with --par): a name in scoring/ or a path to a .toml file.
+    #[arg(long, value_name = "FILE", default_value = "par-commune")]
+    pub method: String,
+    /// Seed of the rank simulation (with --par) [default: the methodology's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to write compare.csv (or trend.csv, compare_par.csv), the exclusions and compare.xlsx.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Language of the Excel headers and labels: vi or en.
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the sample batches, the store, the tables and the report.
+    #[arg(long, default_value = "output/demo", value_name = "DIR")]
+    pub out: PathBuf,
 }

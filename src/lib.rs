@@ -1,11 +1,13 @@
 //! chiso (chỉ số, "index"): turns citizen-satisfaction survey batches into the indices that
 //! Vietnamese local government reports every year.
 //!
-//! Arrows point one way: `cmd` → (`ingest`, `estimate`, `par`, `render`) → (`store`, `instrument`,
+//! Arrows point one way: `cmd` → (`ingest`, `estimate`, `par`, `compare`, `render`) → (`store`, `instrument`,
 //! `methodology`).
 
 pub mod cli;
 pub mod cmd;
+pub mod compare;
+pub mod demo;
 pub mod estimate;
 pub mod ingest;
 pub mod instrument;

@@ -1,6 +1,8 @@
 //! One module per subcommand, each with `pub fn run`: thin, calls the library.
 
 mod batches;
+mod compare;
+mod demo;
 mod ingest;
 mod par;
 mod score;
@@ -32,10 +34,12 @@ pub struct UsageError(pub String);
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Demo(a) => demo::run(a),
         Command::Ingest(a) => ingest::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Score(a) => score::run(a),
         Command::Par(a) => par::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Batches(a) => batches::run(a),
         Command::Surveys => surveys::run(),
     }
@@ -69,4 +73,47 @@ fn instrument_for(
         .into());
     }
     Ok(inst)
+}
+
+/// The version of a questionnaire in force in `year`: the one named, or one it continues (or
+/// that continues it, among the shipped ones), following `[continues]`.
+fn instrument_at(survey: &str, year: i32) -> anyhow::Result<crate::instrument::Instrument> {
+    let named = crate::instrument::load(survey)?;
+    let applies = |i: &crate::instrument::Instrument| (i.years[0]..=i.years[1]).contains(&year);
+    let mut seen = vec![named.id.clone()];
+    // Back through the versions it continues.
+    let mut cur = named.clone();
+    while !applies(&cur) {
+        let Some(prev) = cur.continues.as_ref().map(|c| c.survey.clone()) else {
+            break;
+        };
+        if seen.contains(&prev) {
+            break;
+        }
+        seen.push(prev.clone());
+        cur = crate::instrument::load(&prev)?;
+    }
+    if applies(&cur) {
+        return Ok(cur);
+    }
+    // Forward through the shipped versions that continue it.
+    let shipped = crate::instrument::shipped()?;
+    let mut cur = named.clone();
+    for _ in 0..shipped.len() {
+        let Some(next) = shipped
+            .iter()
+            .find(|i| i.continues.as_ref().is_some_and(|c| c.survey == cur.id))
+        else {
+            break;
+        };
+        if applies(next) {
+            return Ok(next.clone());
+        }
+        cur = next.clone();
+    }
+    Err(UsageError(format!(
+        "questionnaire {} ({}) applies to {}–{}, and no version it continues or that continues it applies to {year}\n  hint: `chiso surveys` lists the versions and their years",
+        named.id, named.version, named.years[0], named.years[1]
+    ))
+    .into())
 }

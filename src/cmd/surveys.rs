@@ -4,12 +4,12 @@ use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
     println!(
-        "{:<18}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  title",
+        "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  title",
         "survey", "version", "years", "elements", "items", "questions"
     );
     for i in crate::instrument::shipped()? {
         println!(
-            "{:<18}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  {}{}",
+            "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  {}{}",
             i.id,
             i.version,
             format!("{}–{}", i.years[0], i.years[1]),

@@ -8,7 +8,7 @@
 
 mod model;
 
-pub use model::{Answer, Column, Element, Instrument, Question, Scale, StandardColumn};
+pub use model::{Answer, Column, Continues, Element, Instrument, Question, Scale, StandardColumn};
 
 use std::path::Path;
 
@@ -20,6 +20,10 @@ const SHIPPED: &[(&str, &str)] = &[
     (
         "health-outpatient.toml",
         include_str!("../../surveys/health-outpatient.toml"),
+    ),
+    (
+        "health-outpatient-3869.toml",
+        include_str!("../../surveys/health-outpatient-3869.toml"),
     ),
     (
         "health-inpatient.toml",

@@ -33,6 +33,24 @@ struct File {
     questions: Vec<QuestionFile>,
     #[serde(default)]
     columns: Vec<Column>,
+    #[serde(default)]
+    continues: Option<Continues>,
+}
+
+/// The earlier questionnaire version a form continues, and which of its questions ask what
+/// the earlier form's questions asked: the correspondence `chiso compare` works from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Continues {
+    /// Id of the earlier questionnaire.
+    pub survey: String,
+    /// This form's question code → the earlier form's code.
+    pub items: BTreeMap<String, String>,
+    /// This form's element code → the earlier form's [default: the same code].
+    #[serde(default)]
+    pub elements: BTreeMap<String, String>,
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +263,7 @@ pub struct Instrument {
     pub elements: Vec<Element>,
     pub questions: Vec<Question>,
     pub columns: Vec<Column>,
+    pub continues: Option<Continues>,
     headers: BTreeMap<String, String>,
 }
 
@@ -435,6 +454,28 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, InstrumentError> {
             ));
         }
     }
+    if let Some(c) = &raw.continues {
+        for (code, e) in c
+            .items
+            .keys()
+            .map(|k| (k, "items"))
+            .chain(c.elements.keys().map(|k| (k, "elements")))
+        {
+            let known = if e == "items" {
+                questions.iter().any(|q| &q.code == code)
+            } else {
+                raw.elements.iter().any(|x| &x.code == code)
+            };
+            if !known {
+                return Err(invalid(
+                    format!(
+                        "[continues] {e} names `{code}`, which this questionnaire does not have"
+                    ),
+                    "the keys are this form's codes, the values the earlier form's",
+                ));
+            }
+        }
+    }
     Ok(Instrument {
         id: raw.id,
         version: raw.version,
@@ -449,6 +490,7 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, InstrumentError> {
         elements: raw.elements,
         questions,
         columns: raw.columns,
+        continues: raw.continues,
         headers: raw.headers,
     })
 }

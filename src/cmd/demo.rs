@@ -1,0 +1,140 @@
+//! `chiso demo`: the whole tool on seeded sample data, in one command.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use crate::cli::{
+    CompareArgs, DemoArgs, IngestArgs, ParArgs, ReadArgs, ScoreArgs, StoreArg, SurveyYear,
+};
+use crate::demo::{self, SURVEYS, YEARS};
+
+/// Runs a step and fails the demo if it did not succeed.
+fn step(name: &str, r: anyhow::Result<ExitCode>) -> anyhow::Result<()> {
+    let code = r.with_context(|| format!("demo step `{name}`"))?;
+    if code != ExitCode::SUCCESS {
+        anyhow::bail!("demo step `{name}` did not succeed");
+    }
+    Ok(())
+}
+
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let out = args.out;
+    let store_dir = out.join("store");
+    // A fresh store each run: remove the previous demo's (only if it is a chiso store).
+    if store_dir.join("manifest.json").is_file() {
+        std::fs::remove_dir_all(&store_dir)
+            .with_context(|| format!("cannot remove the old demo store {}", store_dir.display()))?;
+    } else if store_dir.exists() {
+        return Err(super::UsageError(format!(
+            "{} exists and is not a chiso store\n  hint: choose another --out, or move it away",
+            store_dir.display()
+        ))
+        .into());
+    }
+    let files = demo::write_samples(&out.join("batches"))?;
+    println!(
+        "wrote {} sample files for {} communes and {} years to {}",
+        files.len(),
+        demo::COMMUNES.len(),
+        YEARS.len(),
+        out.join("batches").display()
+    );
+    let store = || StoreArg {
+        store: store_dir.clone(),
+    };
+    let lang = "vi".to_string();
+    for (survey, year, path) in files.iter().filter(|(s, _, _)| s != "assessment") {
+        step(
+            "ingest",
+            super::ingest::run(IngestArgs {
+                store: store(),
+                survey: SurveyYear {
+                    survey: survey.clone(),
+                    year: *year,
+                },
+                keep_pii: false,
+                read: ReadArgs {
+                    sheet: None,
+                    encoding: None,
+                    show: 10,
+                },
+                files: vec![path.clone()],
+            }),
+        )?;
+    }
+    let last = YEARS[YEARS.len() - 1];
+    let first = YEARS[0];
+    for (survey, _, _) in SURVEYS {
+        step(
+            "score",
+            super::score::run(ScoreArgs {
+                store: store(),
+                survey: SurveyYear {
+                    survey: survey.to_string(),
+                    year: last,
+                },
+                method: None,
+                out: out.join("scores").join(survey),
+                lang: lang.clone(),
+            }),
+        )?;
+        step(
+            "compare",
+            super::compare::run(CompareArgs {
+                store: store(),
+                survey: Some(survey.to_string()),
+                from: Some(first),
+                to: Some(last),
+                years: Vec::new(),
+                par: false,
+                assessment_from: None,
+                assessment_to: None,
+                method: "par-commune".into(),
+                seed: None,
+                out: out.join("compare").join(survey),
+                lang: lang.clone(),
+            }),
+        )?;
+    }
+    let assessment = |y: i32| out.join("batches").join(format!("assessment-{y}.csv"));
+    for y in YEARS {
+        step(
+            "par",
+            super::par::run(ParArgs {
+                store: store(),
+                year: y,
+                assessment: assessment(y),
+                method: "par-commune".into(),
+                seed: None,
+                out: out.join("par").join(y.to_string()),
+                lang: lang.clone(),
+            }),
+        )?;
+    }
+    step(
+        "compare --par",
+        super::compare::run(CompareArgs {
+            store: store(),
+            survey: None,
+            from: Some(first),
+            to: Some(last),
+            years: Vec::new(),
+            par: true,
+            assessment_from: Some(assessment(first)),
+            assessment_to: Some(assessment(last)),
+            method: "par-commune".into(),
+            seed: None,
+            out: out.join("compare").join("par"),
+            lang,
+        }),
+    )?;
+    println!(
+        "\ndemo finished in {:.1} s: tables under {}",
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
