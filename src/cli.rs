@@ -26,6 +26,8 @@ pub enum Command {
     Par(ParArgs),
     /// Year over year: each change with its standard error, test and verdict; trends.
     Compare(CompareArgs),
+    /// Every table and chart of a year in one directory, and a self-contained report.html.
+    Report(ReportArgs),
     /// List the batches in a store.
     Batches(BatchesArgs),
     /// List the questionnaires chiso knows, with their item counts.
@@ -198,4 +200,34 @@ pub struct DemoArgs {
     /// Where to write the sample batches, the store, the tables and the report.
     #[arg(long, default_value = "output/demo", value_name = "DIR")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The year of the report: every survey stored for it is included.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: i32,
+    /// Another year to compare with (changes, dumbbell charts).
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub compare: Option<i32>,
+    /// The year's CCHC assessment file: adds the CCHC index section.
+    #[arg(long, value_name = "FILE")]
+    pub assessment: Option<PathBuf>,
+    /// The compared year's assessment file: adds the CCHC changes (with --compare).
+    #[arg(long, value_name = "FILE", requires_all = ["compare", "assessment"])]
+    pub compare_assessment: Option<PathBuf>,
+    /// PAR methodology (bands, CCHC criteria): a name in scoring/ or a .toml file.
+    #[arg(long, value_name = "FILE", default_value = "par-commune")]
+    pub method: String,
+    /// Seed of the rank simulation [default: the methodology's].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to write report.html, charts/ and tables/.
+    #[arg(long, default_value = "output/report", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Language of the report, charts and tables: vi or en.
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
 }

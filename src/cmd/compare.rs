@@ -16,6 +16,7 @@ use crate::render::labels::Lang;
 use crate::store::Store;
 
 /// One year of one survey, scored.
+#[derive(Debug, Clone)]
 pub struct Year {
     pub year: i32,
     pub inst: Instrument,

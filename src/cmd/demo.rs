@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::cli::{
-    CompareArgs, DemoArgs, IngestArgs, ParArgs, ReadArgs, ScoreArgs, StoreArg, SurveyYear,
+    CompareArgs, DemoArgs, IngestArgs, ParArgs, ReadArgs, ReportArgs, ScoreArgs, StoreArg,
+    SurveyYear,
 };
 use crate::demo::{self, SURVEYS, YEARS};
 
@@ -131,10 +132,25 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             lang,
         }),
     )?;
+    let report = out.join("report");
+    step(
+        "report",
+        super::report::run(ReportArgs {
+            store: store(),
+            year: last,
+            compare: Some(first),
+            assessment: Some(assessment(last)),
+            compare_assessment: Some(assessment(first)),
+            method: "par-commune".into(),
+            seed: None,
+            out: report.clone(),
+            lang: "vi".into(),
+        }),
+    )?;
     println!(
-        "\ndemo finished in {:.1} s: tables under {}",
+        "\ndemo finished in {:.1} s. The report: {}",
         started.elapsed().as_secs_f64(),
-        out.display()
+        report.join("report.html").display()
     );
     Ok(ExitCode::SUCCESS)
 }

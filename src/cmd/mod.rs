@@ -5,6 +5,7 @@ mod compare;
 mod demo;
 mod ingest;
 mod par;
+mod report;
 mod score;
 mod surveys;
 mod validate;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(a) => score::run(a),
         Command::Par(a) => par::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Report(a) => report::run(a),
         Command::Batches(a) => batches::run(a),
         Command::Surveys => surveys::run(),
     }

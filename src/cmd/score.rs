@@ -28,38 +28,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     } else {
         Lang::Vi
     };
-    let labels: BTreeMap<String, String> = inst
-        .questions
-        .iter()
-        .map(|q| {
-            (
-                q.code.clone(),
-                if lang == Lang::En {
-                    q.en.clone()
-                } else {
-                    q.vi.clone()
-                },
-            )
-        })
-        .chain(inst.elements.iter().map(|e| {
-            (
-                e.code.clone(),
-                if lang == Lang::En {
-                    e.en.clone()
-                } else {
-                    e.vi.clone()
-                },
-            )
-        }))
-        .chain([(
-            "overall".to_string(),
-            if lang == Lang::En {
-                "Overall index".to_string()
-            } else {
-                "Chỉ số chung".to_string()
-            },
-        )])
-        .collect();
+    let labels = labels(&inst, lang);
     let ctx = TableContext {
         year: args.survey.year,
         survey: &inst.id,
@@ -90,4 +59,39 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     );
     println!("wrote {} (and scores.xlsx, scores.json)", csv.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Item and element labels of a questionnaire in the output language, and the overall index.
+pub fn labels(inst: &crate::instrument::Instrument, lang: Lang) -> BTreeMap<String, String> {
+    inst.questions
+        .iter()
+        .map(|q| {
+            (
+                q.code.clone(),
+                if lang == Lang::En {
+                    q.en.clone()
+                } else {
+                    q.vi.clone()
+                },
+            )
+        })
+        .chain(inst.elements.iter().map(|e| {
+            (
+                e.code.clone(),
+                if lang == Lang::En {
+                    e.en.clone()
+                } else {
+                    e.vi.clone()
+                },
+            )
+        }))
+        .chain([(
+            "overall".to_string(),
+            if lang == Lang::En {
+                "Overall index".to_string()
+            } else {
+                "Chỉ số chung".to_string()
+            },
+        )])
+        .collect()
 }

@@ -9,10 +9,12 @@
 //! stratum × PSU); everything after works on that small table.
 
 mod design;
+mod distribution;
 mod interval;
 mod totals;
 
 pub use design::{Design, DesignError};
+pub use distribution::{Distributions, distributions};
 
 use std::collections::BTreeMap;
 
