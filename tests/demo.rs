@@ -32,3 +32,19 @@ fn shipped_samples_are_exactly_what_the_demo_generates() {
         .count();
     assert_eq!(csvs, files.len(), "surveys/samples holds other CSV files");
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly_instead_of_panicking() {
+    // The reading end is closed before chiso starts: every write to stdout fails (EPIPE).
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = util::chiso()
+        .arg("surveys")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run chiso");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -93,6 +93,7 @@ fn every_kind(lang: Lang) -> Vec<(&'static str, Chart)> {
                     bar("Côn Minh", 83.0, false, Some(1)),
                     bar("Quang Phong", 68.0, true, Some(3)),
                 ],
+                decimals: 1,
             },
         ),
         (

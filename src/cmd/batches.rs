@@ -9,19 +9,24 @@ pub fn run(args: BatchesArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&manifest.batches)?);
+        say!("{}", serde_json::to_string_pretty(&manifest.batches)?);
         return Ok(ExitCode::SUCCESS);
     }
     if manifest.batches.is_empty() {
-        println!("no batches in {}", store.root().display());
+        say!("no batches in {}", store.root().display());
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    say!(
         "{:<12}  {:<18}  {:>4}  {:>9}  {:>11}  {:<20}  source",
-        "batch", "survey", "year", "accepted", "quarantined", "ingested (UTC)"
+        "batch",
+        "survey",
+        "year",
+        "accepted",
+        "quarantined",
+        "ingested (UTC)"
     );
     for b in &manifest.batches {
-        println!(
+        say!(
             "{:<12}  {:<18}  {:>4}  {:>9}  {:>11}  {:<20}  {}",
             b.short_id(),
             b.survey,

@@ -162,7 +162,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         )?;
         path
     };
-    println!(
+    say!(
         "{id} {}: {n} changes tested ({up} up, {down} down at 5 % after Benjamini–Hochberg); {} left out",
         years
             .iter()
@@ -172,9 +172,9 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         excluded.len()
     );
     for y in &scored {
-        println!("  {}: {} ({})", y.year, y.inst.id, y.inst.version);
+        say!("  {}: {} ({})", y.year, y.inst.id, y.inst.version);
     }
-    println!(
+    say!(
         "wrote {} (and {}, compare.xlsx)",
         main.display(),
         excluded_path.display()
@@ -257,9 +257,9 @@ fn run_par(args: &CompareArgs, store: &Store, lang: Lang) -> anyhow::Result<Exit
         Some((from, to, &rows)),
         lang,
     )?;
-    println!("{} {from} → {to}: {} units", method.id, rows.len());
+    say!("{} {from} → {to}: {} units", method.id, rows.len());
     for r in &rows {
-        println!(
+        say!(
             "  {:<20} {:>7} → {:>7}  {:+.2} [{:+.2}, {:+.2}]  {}",
             r.unit_id,
             r.index_from.map_or("—".into(), |x| format!("{x:.2}")),
@@ -270,7 +270,7 @@ fn run_par(args: &CompareArgs, store: &Store, lang: Lang) -> anyhow::Result<Exit
             r.direction
         );
     }
-    println!("wrote {} (and compare.xlsx)", path.display());
+    say!("wrote {} (and compare.xlsx)", path.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,7 +36,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let files = demo::write_samples(&out.join("batches"))?;
-    println!(
+    say!(
         "wrote {} sample files for {} communes and {} years to {}",
         files.len(),
         demo::COMMUNES.len(),
@@ -147,7 +147,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             lang: "vi".into(),
         }),
     )?;
-    println!(
+    say!(
         "\ndemo finished in {:.1} s. The report: {}",
         started.elapsed().as_secs_f64(),
         report.join("report.html").display()

@@ -47,7 +47,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             Ok(b) => {
                 if let Some(prev) = manifest.find(&b.id) {
                     data.discard();
-                    println!(
+                    say!(
                         "{}: already stored as batch {} (ingested {}): nothing changed",
                         b.file,
                         prev.short_id(),
@@ -57,7 +57,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 }
                 if checked.iter().any(|(c, _)| c.id == b.id) {
                     data.discard();
-                    println!(
+                    say!(
                         "{}: same content as an earlier file of this run: skipped",
                         b.file
                     );
@@ -112,13 +112,13 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let mut code = exit::OK;
     for ((b, _), e) in checked.iter().zip(&entries) {
         print_summary(b, args.read.show);
-        println!(
+        say!(
             "  stored as batch {} in {}",
             e.short_id(),
             store.root().display()
         );
         if let Some(q) = &e.quarantine_file {
-            println!(
+            say!(
                 "  quarantined rows and reasons: {}",
                 store.path_of(q).display()
             );
@@ -142,34 +142,34 @@ pub(super) fn report_refusal(r: &Refusal) {
 
 /// The summary of one checked file, and its first problems on stderr.
 pub(super) fn print_summary(b: &CheckedBatch, show: usize) {
-    println!("{} ({})", b.file, b.format);
-    println!("  rows read     {:>9}", b.rows_read);
-    println!("  accepted      {:>9}", b.accepted);
+    say!("{} ({})", b.file, b.format);
+    say!("  rows read     {:>9}", b.rows_read);
+    say!("  accepted      {:>9}", b.accepted);
     let reasons: Vec<String> = b
         .by_rule
         .iter()
         .map(|(r, n)| format!("{} {n}", r.code()))
         .collect();
     if reasons.is_empty() {
-        println!("  quarantined   {:>9}", b.quarantined_rows);
+        say!("  quarantined   {:>9}", b.quarantined_rows);
     } else {
-        println!(
+        say!(
             "  quarantined   {:>9}   ({})",
             b.quarantined_rows,
             reasons.join(", ")
         );
     }
     if b.blank_rows > 0 {
-        println!("  blank rows skipped {:>4}", b.blank_rows);
+        say!("  blank rows skipped {:>4}", b.blank_rows);
     }
     if !b.ignored_columns.is_empty() {
-        println!(
+        say!(
             "warning: columns not in the questionnaire, ignored: {}",
             b.ignored_columns.join(", ")
         );
     }
     if !b.pii_dropped.is_empty() {
-        println!(
+        say!(
             "note: columns identifying people not stored (use --keep-pii to keep them): {}",
             b.pii_dropped.join(", ")
         );

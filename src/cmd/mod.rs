@@ -1,5 +1,18 @@
 //! One module per subcommand, each with `pub fn run`: thin, calls the library.
 
+/// `say!` that ends the process quietly when stdout is closed early (`chiso batches | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*)
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod batches;
 mod compare;
 mod demo;

@@ -176,7 +176,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let flagged = result.totals.iter().filter(|t| !t.flag.is_empty()).count();
-    println!(
+    say!(
         "{} {}: {} units ({}), {} flagged",
         method.id,
         args.year,
@@ -190,7 +190,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
                 format!("{:.*}", method.decimals as usize, x)
             })
         };
-        println!(
+        say!(
             "  {:<20} {:>7}  {}  {} {} ({}–{}){}",
             t.unit_id,
             shown(t.index_pct),
@@ -206,7 +206,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    println!(
+    say!(
         "wrote {} (and par_points.csv, par.xlsx)",
         args.out.join("par_totals.csv").display()
     );

@@ -887,7 +887,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let path = out.join("report.html");
     std::fs::write(&path, crate::render::report::html(&report))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!(
+    say!(
         "report: {} ({} charts as PNG and SVG in {}, tables in {})",
         path.display(),
         charts.written.len(),

@@ -47,7 +47,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     let flagged = estimates.iter().filter(|e| !e.flag.is_empty()).count();
-    println!(
+    say!(
         "{} {}: {} figures for {} units and ALL ({}, {}); {} flagged",
         inst.id,
         args.survey.year,
@@ -57,7 +57,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         method.title_vi,
         flagged
     );
-    println!("wrote {} (and scores.xlsx, scores.json)", csv.display());
+    say!("wrote {} (and scores.xlsx, scores.json)", csv.display());
     Ok(ExitCode::SUCCESS)
 }
 

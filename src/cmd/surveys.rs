@@ -3,12 +3,17 @@
 use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
-    println!(
+    say!(
         "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  title",
-        "survey", "version", "years", "elements", "items", "questions"
+        "survey",
+        "version",
+        "years",
+        "elements",
+        "items",
+        "questions"
     );
     for i in crate::instrument::shipped()? {
-        println!(
+        say!(
             "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  {}{}",
             i.id,
             i.version,
@@ -20,6 +25,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
             if i.modelled { " (modelled)" } else { "" }
         );
     }
-    println!("\nitems: questions scored under an element; questions: all, including optional ones");
+    say!("\nitems: questions scored under an element; questions: all, including optional ones");
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,6 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!("nothing stored (validate only)");
+    say!("nothing stored (validate only)");
     Ok(ExitCode::from(code))
 }

@@ -126,6 +126,8 @@ pub enum Chart {
         /// (lowest index, label), highest band first.
         bands: Vec<(Option<f64>, String)>,
         units: Vec<Bar>,
+        /// Decimals of the printed values.
+        decimals: usize,
     },
     /// Two years side by side per element; significant changes marked.
     Dumbbell {
@@ -487,7 +489,11 @@ impl Chart {
                 })
             }
             Chart::Ranked {
-                axis, bands, units, ..
+                axis,
+                bands,
+                units,
+                decimals,
+                ..
             } => {
                 // Band legend on one line.
                 let mut lx = 60;
@@ -532,14 +538,15 @@ impl Chart {
                     if !u.estimate.is_finite() {
                         return Ok(());
                     }
-                    whisker(&p, map(u.lo), map(u.hi), y, (hgt / 5).clamp(4, 14))?;
                     let color = match (&u.band, u.flagged) {
                         (_, true) => FLAGGED,
                         (Some((_, i)), false) => BANDS[(*i).min(BANDS.len() - 1)],
                         (None, false) => BAR,
                     };
                     p.dot((map(u.estimate), y), 11, color)?;
-                    let mut s = number(u.estimate, 1, lang);
+                    // The interval over the dot, so that a narrow one still shows.
+                    whisker(&p, map(u.lo), map(u.hi), y, (hgt / 5).clamp(4, 14))?;
+                    let mut s = number(u.estimate, *decimals, lang);
                     if let Some((code, _)) = &u.band {
                         s = format!("{s}  {code}");
                     }

@@ -328,6 +328,7 @@ pub fn ranked_units(ctx: &SurveyCtx, est: &[Estimate], par: &ParMethod) -> Optio
         axis: axis_pct(ctx.lang),
         bands: bands(par, ctx.lang),
         units,
+        decimals: 1,
     })
 }
 
@@ -574,6 +575,7 @@ pub fn par_ranked(par: &ParMethod, result: &ParResult, year: i32, lang: Lang) ->
         },
         bands: bands(par, lang),
         units: units.into_iter().map(|(_, b)| b).collect(),
+        decimals: par.decimals as usize,
     })
 }
 
