@@ -131,7 +131,10 @@ pub fn check_file(
         })?;
         Ok((checker, rows))
     };
-    let mut merge = Merge::new(opts, stored);
+    // Sized for every line up front: growing a map of a million ids rehashes it 20 times,
+    // on the thread that also writes the Parquet file.
+    let lines: u64 = parts.iter().map(|p| p.lines).sum();
+    let mut merge = Merge::new(opts, stored, lines as usize);
     std::thread::scope(|s| -> Result<(), Refusal> {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, PartResult<'_>)>();
         let parts = &parts;
@@ -236,12 +239,12 @@ struct Merge<'a> {
 }
 
 impl<'a> Merge<'a> {
-    fn new(opts: &'a CheckOptions<'_>, stored: &'a IdSet) -> Merge<'a> {
+    fn new(opts: &'a CheckOptions<'_>, stored: &'a IdSet, rows: usize) -> Merge<'a> {
         Merge {
             stored,
             survey: &opts.instrument.id,
             year: opts.year.map(|y| y.to_string()).unwrap_or_default(),
-            seen: foldhash::HashMap::default(),
+            seen: foldhash::HashMap::with_capacity_and_hasher(rows, Default::default()),
             digests: Vec::new(),
             violations: Vec::new(),
             rows_read: 0,
