@@ -76,6 +76,11 @@ fn item_name(inst: &Instrument, code: &str, lang: Lang) -> String {
 }
 
 fn footnote(ctx: &SurveyCtx, n: Option<u64>, extra: &str) -> String {
+    footnote_with(ctx, n, extra, true)
+}
+
+/// The footnote; `intervals` says whether the chart shows 95 % intervals.
+fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) -> String {
     let m = if ctx.lang == Lang::Vi {
         &ctx.method.title_vi
     } else {
@@ -89,17 +94,27 @@ fn footnote(ctx: &SurveyCtx, n: Option<u64>, extra: &str) -> String {
     };
     if vi {
         format!(
-            "Nguồn: {} ({}), năm {}{n}; phương pháp: {m}; khoảng tin cậy 95%.{extra}",
+            "Nguồn: {} ({}), năm {}{n}; phương pháp: {m}{}.{extra}",
             survey_name(ctx.inst, ctx.lang),
             ctx.inst.version,
-            ctx.year
+            ctx.year,
+            if intervals {
+                "; khoảng tin cậy 95%"
+            } else {
+                ""
+            }
         )
     } else {
         format!(
-            "Source: {} ({}), {}{n}; method: {m}; 95% confidence intervals.{extra}",
+            "Source: {} ({}), {}{n}; method: {m}{}.{extra}",
             survey_name(ctx.inst, ctx.lang),
             ctx.inst.version,
-            ctx.year
+            ctx.year,
+            if intervals {
+                "; 95% confidence intervals"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -237,14 +252,21 @@ pub fn distribution(
                 unit_name(unit, ctx.lang)
             )
             .replace("  ", " "),
-            footnote: footnote(
+            footnote: footnote_with(
                 ctx,
-                n,
-                if vi {
-                    " Tỷ lệ có trọng số trong các câu trả lời hợp lệ của mỗi câu hỏi."
+                None,
+                &if vi {
+                    format!(
+                        " Tỷ lệ có trọng số trong các câu trả lời hợp lệ của mỗi câu hỏi (nhiều nhất {} câu trả lời).",
+                        n.unwrap_or(0)
+                    )
                 } else {
-                    " Weighted shares of each item's valid answers."
+                    format!(
+                        " Weighted shares of each item's valid answers (at most {} answers).",
+                        n.unwrap_or(0)
+                    )
                 },
+                false,
             ),
             lang: ctx.lang,
         },
@@ -377,7 +399,7 @@ pub fn dumbbell(
                 "Share satisfied (%) in two years; two-sided t test, Benjamini–Hochberg adjusted."
                     .into()
             },
-            footnote: footnote(
+            footnote: footnote_with(
                 ctx,
                 n,
                 &if vi {
@@ -391,6 +413,7 @@ pub fn dumbbell(
                         ctx.year
                     )
                 },
+                false,
             ),
             lang: ctx.lang,
         },
