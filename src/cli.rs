@@ -126,9 +126,8 @@ pub struct ScoreArgs {
     /// Where to write scores.csv, scores.xlsx and scores.json.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of the Excel headers and labels: vi or en.
-    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
-    pub lang: String,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -141,18 +140,13 @@ pub struct ParArgs {
     /// The year's assessment: unit_id,criterion,self_score,appraised_score,note (CSV or .xlsx).
     #[arg(long, value_name = "FILE")]
     pub assessment: PathBuf,
-    /// PAR methodology: a name in scoring/ or a path to a .toml file.
-    #[arg(long, value_name = "FILE", default_value = "par-commune")]
-    pub method: String,
-    /// Seed of the rank simulation [default: the methodology's].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub par_method: ParMethodArg,
     /// Where to write par_points.csv, par_totals.csv and par.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of the Excel headers and labels: vi or en.
-    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
-    pub lang: String,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -181,18 +175,13 @@ pub struct CompareArgs {
     /// The later year's assessment file (with --par).
     #[arg(long, value_name = "FILE", requires = "par")]
     pub assessment_to: Option<PathBuf>,
-    /// PAR methodology (with --par): a name in scoring/ or a path to a .toml file.
-    #[arg(long, value_name = "FILE", default_value = "par-commune")]
-    pub method: String,
-    /// Seed of the rank simulation (with --par) [default: the methodology's].
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub par_method: ParMethodArg,
     /// Where to write compare.csv (or trend.csv, compare_par.csv), the exclusions and compare.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of the Excel headers and labels: vi or en.
-    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
-    pub lang: String,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -218,16 +207,53 @@ pub struct ReportArgs {
     /// The compared year's assessment file: adds the CCHC changes (with --compare).
     #[arg(long, value_name = "FILE", requires_all = ["compare", "assessment"])]
     pub compare_assessment: Option<PathBuf>,
-    /// PAR methodology (bands, CCHC criteria): a name in scoring/ or a .toml file.
+    #[command(flatten)]
+    pub par_method: ParMethodArg,
+    /// Where to write report.html, charts/ and tables/.
+    #[arg(long, default_value = "output/report", value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub lang: LangArg,
+}
+
+/// The PAR (CCHC) methodology and the seed of its rank simulation.
+#[derive(Debug, Clone, Args)]
+pub struct ParMethodArg {
+    /// PAR methodology: a name in scoring/ or a path to a .toml file.
     #[arg(long, value_name = "FILE", default_value = "par-commune")]
     pub method: String,
     /// Seed of the rank simulation [default: the methodology's].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Where to write report.html, charts/ and tables/.
-    #[arg(long, default_value = "output/report", value_name = "DIR")]
-    pub out: PathBuf,
-    /// Language of the report, charts and tables: vi or en.
+}
+
+impl Default for ParMethodArg {
+    fn default() -> Self {
+        ParMethodArg {
+            method: "par-commune".into(),
+            seed: None,
+        }
+    }
+}
+
+/// The language of tables, charts and the report.
+#[derive(Debug, Clone, Args)]
+pub struct LangArg {
+    /// Language of headers, labels, charts and the report: vi or en.
     #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
     pub lang: String,
+}
+
+impl LangArg {
+    pub fn vi() -> LangArg {
+        LangArg { lang: "vi".into() }
+    }
+
+    pub fn get(&self) -> crate::render::labels::Lang {
+        if self.lang == "en" {
+            crate::render::labels::Lang::En
+        } else {
+            crate::render::labels::Lang::Vi
+        }
+    }
 }

@@ -92,11 +92,7 @@ pub fn compare_years(years: &[Year]) -> anyhow::Result<(Vec<Vec<Change>>, Exclus
 }
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Vi
-    };
+    let lang = args.lang.get();
     let store = Store::open(&args.store.store)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -237,8 +233,8 @@ fn run_par(args: &CompareArgs, store: &Store, lang: Lang) -> anyhow::Result<Exit
         )
         .into());
     };
-    let method = par::load(&args.method)?;
-    let seed = args.seed.unwrap_or(method.seed);
+    let method = par::load(&args.par_method.method)?;
+    let seed = args.par_method.seed.unwrap_or(method.seed);
     let year = |y: i32, file: &std::path::Path| -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, &method)?;
         let s = super::par::StoreSurveys::load(store, &method, y)?;

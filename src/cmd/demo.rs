@@ -6,8 +6,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::cli::{
-    CompareArgs, DemoArgs, IngestArgs, ParArgs, ReadArgs, ReportArgs, ScoreArgs, StoreArg,
-    SurveyYear,
+    CompareArgs, DemoArgs, IngestArgs, LangArg, ParArgs, ParMethodArg, ReadArgs, ReportArgs,
+    ScoreArgs, StoreArg, SurveyYear,
 };
 use crate::demo::{self, SURVEYS, YEARS};
 
@@ -46,7 +46,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let store = || StoreArg {
         store: store_dir.clone(),
     };
-    let lang = "vi".to_string();
     for (survey, year, path) in files.iter().filter(|(s, _, _)| s != "assessment") {
         step(
             "ingest",
@@ -79,7 +78,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 },
                 method: None,
                 out: out.join("scores").join(survey),
-                lang: lang.clone(),
+                lang: LangArg::vi(),
             }),
         )?;
         step(
@@ -93,10 +92,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 par: false,
                 assessment_from: None,
                 assessment_to: None,
-                method: "par-commune".into(),
-                seed: None,
+                par_method: ParMethodArg::default(),
                 out: out.join("compare").join(survey),
-                lang: lang.clone(),
+                lang: LangArg::vi(),
             }),
         )?;
     }
@@ -108,10 +106,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 store: store(),
                 year: y,
                 assessment: assessment(y),
-                method: "par-commune".into(),
-                seed: None,
+                par_method: ParMethodArg::default(),
                 out: out.join("par").join(y.to_string()),
-                lang: lang.clone(),
+                lang: LangArg::vi(),
             }),
         )?;
     }
@@ -126,10 +123,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             par: true,
             assessment_from: Some(assessment(first)),
             assessment_to: Some(assessment(last)),
-            method: "par-commune".into(),
-            seed: None,
+            par_method: ParMethodArg::default(),
             out: out.join("compare").join("par"),
-            lang,
+            lang: LangArg::vi(),
         }),
     )?;
     let report = out.join("report");
@@ -141,10 +137,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             compare: Some(first),
             assessment: Some(assessment(last)),
             compare_assessment: Some(assessment(first)),
-            method: "par-commune".into(),
-            seed: None,
+            par_method: ParMethodArg::default(),
             out: report.clone(),
-            lang: "vi".into(),
+            lang: LangArg::vi(),
         }),
     )?;
     say!(

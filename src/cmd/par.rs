@@ -134,7 +134,7 @@ impl Surveys for StoreSurveys {
 }
 
 pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
-    let method = par::load(&args.method)?;
+    let method = par::load(&args.par_method.method)?;
     let assessment = par::assessment::read(&args.assessment, &method)?;
     if assessment.entries.is_empty() {
         return Err(super::UsageError(format!(
@@ -145,15 +145,11 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&args.store.store)?;
     let surveys = StoreSurveys::load(&store, &method, args.year)?;
-    let seed = args.seed.unwrap_or(method.seed);
+    let seed = args.par_method.seed.unwrap_or(method.seed);
     let result = par::compute(&method, &assessment, &surveys, seed);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Vi
-    };
+    let lang = args.lang.get();
     crate::render::par::write_csv(&args.out, args.year, &result)?;
     crate::render::par::write_xlsx(
         &args.out.join("par.xlsx"),

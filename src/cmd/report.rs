@@ -543,11 +543,7 @@ fn surveys_in(store: &Store, year: i32) -> anyhow::Result<Vec<String>> {
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Vi
-    };
+    let lang = args.lang.get();
     let vi = lang == Lang::Vi;
     let store = Store::open(&args.store.store)?;
     let out = &args.out;
@@ -555,7 +551,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let table_dir = out.join("tables");
     std::fs::create_dir_all(&table_dir)
         .with_context(|| format!("cannot create {}", table_dir.display()))?;
-    let par_method = par::load(&args.method)?;
+    let par_method = par::load(&args.par_method.method)?;
     let mut charts = Charts {
         dir: &chart_dir,
         written: Vec::new(),
@@ -754,7 +750,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(a) = &args.assessment {
         let assessment = par::assessment::read(a, &par_method)?;
         let s = super::par::StoreSurveys::load(&store, &par_method, args.year)?;
-        let seed = args.seed.unwrap_or(par_method.seed);
+        let seed = args.par_method.seed.unwrap_or(par_method.seed);
         let r = par::compute(&par_method, &assessment, &s, seed);
         let dir = table_dir.join("par");
         std::fs::create_dir_all(&dir)

@@ -23,11 +23,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("scoring {} {}", inst.id, args.survey.year))?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Vi
-    };
+    let lang = args.lang.get();
     let labels = labels(&inst, lang);
     let ctx = TableContext {
         year: args.survey.year,

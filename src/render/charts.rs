@@ -833,20 +833,7 @@ fn label_left<DB: DrawingBackend>(
     size: f64,
     max: u32,
 ) -> Res {
-    let lines = p.wrap(s, max, size, 2);
-    let lh = (size * 1.2) as i32;
-    let y0 = y - lh * (lines.len() as i32 - 1) / 2;
-    for (k, l) in lines.iter().enumerate() {
-        p.text(
-            l,
-            (x, y0 + lh * k as i32),
-            size,
-            INK,
-            HPos::Right,
-            VPos::Center,
-        )?;
-    }
-    Ok(())
+    label_at(p, s, (x, y), size, max, false)
 }
 
 /// A row label in bold.
@@ -858,18 +845,23 @@ fn label_left_bold<DB: DrawingBackend>(
     size: f64,
     max: u32,
 ) -> Res {
-    let lines = p.wrap_bold(s, max, size, 2);
+    label_at(p, s, (x, y), size, max, true)
+}
+
+fn label_at<DB: DrawingBackend>(
+    p: &Pen<DB>,
+    s: &str,
+    (x, y): (i32, i32),
+    size: f64,
+    max: u32,
+    bold: bool,
+) -> Res {
+    let lines = p.wrap_as(s, max, size, 2, bold);
     let lh = (size * 1.2) as i32;
     let y0 = y - lh * (lines.len() as i32 - 1) / 2;
     for (k, l) in lines.iter().enumerate() {
-        p.bold(
-            l,
-            (x, y0 + lh * k as i32),
-            size,
-            INK,
-            HPos::Right,
-            VPos::Center,
-        )?;
+        let style = Pen::<DB>::style(size, INK, bold, HPos::Right, VPos::Center);
+        p.text_styled(l, (x, y0 + lh * k as i32), style)?;
     }
     Ok(())
 }

@@ -270,6 +270,44 @@ fn headers(sheet: &mut Worksheet, row: u32, names: &[&str], fmt: &Format) -> any
     Ok(())
 }
 
+/// Cell formats of the workbook.
+struct Formats {
+    number: Format,
+    pval: Format,
+    up: Format,
+    down: Format,
+}
+
+/// A change's cells from column `c0`: change, its se, df, p, adjusted p, verdict, flag.
+fn write_change(
+    sheet: &mut Worksheet,
+    r: u32,
+    c0: u16,
+    c: &Change,
+    f: &Formats,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    for (k, x) in [(0, c.change), (1, c.se_change)] {
+        if x.is_finite() {
+            sheet.write_with_format(r, c0 + k, x, &f.number)?;
+        }
+    }
+    sheet.write(r, c0 + 2, c.df as f64)?;
+    for (k, x) in [(3, c.p_value), (4, c.p_adjusted)] {
+        if let Some(x) = x {
+            sheet.write_with_format(r, c0 + k, x, &f.pval)?;
+        }
+    }
+    let dir = if c.direction == "down" {
+        &f.down
+    } else {
+        &f.up
+    };
+    sheet.write_with_format(r, c0 + 5, direction_label(&c.direction, lang), dir)?;
+    sheet.write(r, c0 + 6, c.flag.as_str())?;
+    Ok(())
+}
+
 /// The tables as one workbook: the comparison or the trend, the CCHC comparison, and what was
 /// left out, with headers in the output language.
 #[allow(clippy::too_many_arguments)]
@@ -288,11 +326,14 @@ pub fn write_xlsx(
         .set_bold()
         .set_text_wrap()
         .set_background_color("DDEBF7");
-    let number = Format::new().set_num_format("0.00");
-    let pval = Format::new().set_num_format("0.0000");
-    let up = Format::new().set_font_color("006100");
-    let down = Format::new().set_font_color("9C0006");
-    let dir_fmt = |d: &str| if d == "down" { &down } else { &up };
+    let fmts = Formats {
+        number: Format::new().set_num_format("0.00"),
+        pval: Format::new().set_num_format("0.0000"),
+        up: Format::new().set_font_color("006100"),
+        down: Format::new().set_font_color("9C0006"),
+    };
+    let (number, up, down) = (&fmts.number, &fmts.up, &fmts.down);
+    let dir_fmt = |d: &str| if d == "down" { down } else { up };
     if let Some(rows) = changes {
         let sheet = wb.add_worksheet();
         sheet.set_name(if vi { "So sánh" } else { "Changes" })?;
@@ -324,29 +365,12 @@ pub fn write_xlsx(
             sheet.write(r, 2, labels::level(c.level.name(), lang))?;
             sheet.write(r, 3, c.code.as_str())?;
             sheet.write(r, 4, labels::measure(&c.measure, lang))?;
-            for (col, x) in [
-                (5, c.estimate_from),
-                (6, c.estimate_to),
-                (7, c.change),
-                (8, c.se_change),
-            ] {
+            for (col, x) in [(5, c.estimate_from), (6, c.estimate_to)] {
                 if x.is_finite() {
-                    sheet.write_with_format(r, col, x, &number)?;
+                    sheet.write_with_format(r, col, x, number)?;
                 }
             }
-            sheet.write(r, 9, c.df as f64)?;
-            for (col, x) in [(10, c.p_value), (11, c.p_adjusted)] {
-                if let Some(x) = x {
-                    sheet.write_with_format(r, col, x, &pval)?;
-                }
-            }
-            sheet.write_with_format(
-                r,
-                12,
-                direction_label(&c.direction, lang),
-                dir_fmt(&c.direction),
-            )?;
-            sheet.write(r, 13, c.flag.as_str())?;
+            write_change(sheet, r, 7, c, &fmts, lang)?;
         }
         sheet.set_column_width(4, 26)?;
         sheet.set_column_width(12, 24)?;
@@ -392,28 +416,11 @@ pub fn write_xlsx(
             sheet.write(r, 6, e.n as f64)?;
             for (col, x) in [(7, e.estimate), (8, e.se), (9, e.ci_low), (10, e.ci_high)] {
                 if x.is_finite() {
-                    sheet.write_with_format(r, col, x, &number)?;
+                    sheet.write_with_format(r, col, x, number)?;
                 }
             }
             if let Some(c) = &t.change {
-                for (col, x) in [(11, c.change), (12, c.se_change)] {
-                    if x.is_finite() {
-                        sheet.write_with_format(r, col, x, &number)?;
-                    }
-                }
-                sheet.write(r, 13, c.df as f64)?;
-                for (col, x) in [(14, c.p_value), (15, c.p_adjusted)] {
-                    if let Some(x) = x {
-                        sheet.write_with_format(r, col, x, &pval)?;
-                    }
-                }
-                sheet.write_with_format(
-                    r,
-                    16,
-                    direction_label(&c.direction, lang),
-                    dir_fmt(&c.direction),
-                )?;
-                sheet.write(r, 17, c.flag.as_str())?;
+                write_change(sheet, r, 11, c, &fmts, lang)?;
             } else if !e.flag.is_empty() {
                 sheet.write(r, 17, e.flag.as_str())?;
             }
@@ -478,7 +485,7 @@ pub fn write_xlsx(
                 (7, p.ci_high),
             ] {
                 if let Some(x) = x.filter(|x| x.is_finite()) {
-                    sheet.write_with_format(r, col, x, &number)?;
+                    sheet.write_with_format(r, col, x, number)?;
                 }
             }
             sheet.write_with_format(
