@@ -408,7 +408,7 @@ impl Chart {
                     let b = &bars[k];
                     // The first bar is the overall index: darker, its label bold.
                     if k == 0 {
-                        label_left_bold(&p, &b.label, x0 - 20, y, 24.0, 480)?;
+                        label_at(&p, &b.label, (x0 - 20, y), 24.0, 480, true)?;
                     } else {
                         label_left(&p, &b.label, x0 - 20, y, 24.0, 480)?;
                     }
@@ -834,18 +834,6 @@ fn label_left<DB: DrawingBackend>(
     max: u32,
 ) -> Res {
     label_at(p, s, (x, y), size, max, false)
-}
-
-/// A row label in bold.
-fn label_left_bold<DB: DrawingBackend>(
-    p: &Pen<DB>,
-    s: &str,
-    x: i32,
-    y: i32,
-    size: f64,
-    max: u32,
-) -> Res {
-    label_at(p, s, (x, y), size, max, true)
 }
 
 fn label_at<DB: DrawingBackend>(

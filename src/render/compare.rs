@@ -7,6 +7,7 @@ use rust_xlsxwriter::{Format, Worksheet};
 
 use super::labels::{self, Lang};
 use super::scores::new_workbook;
+use super::{num, opt};
 use crate::compare::{Change, Excluded};
 use crate::estimate::Estimate;
 
@@ -102,18 +103,6 @@ pub struct ParChange {
     pub rank_interval_to: Option<(usize, usize)>,
     pub rank_intervals_overlap: Option<bool>,
     pub flag: String,
-}
-
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map(num).unwrap_or_default()
 }
 
 fn change_cells(c: &Change) -> [String; 6] {

@@ -7,6 +7,7 @@ use rust_xlsxwriter::Format;
 
 use super::labels::Lang;
 use super::scores::new_workbook;
+use super::{num, opt};
 use crate::par::{ParMethod, ParResult};
 
 /// The columns of `par_points.csv`, in order: a contract (`flag` added last).
@@ -38,18 +39,6 @@ pub const TOTALS_COLUMNS: [&str; 13] = [
     "rank_high",
     "flag",
 ];
-
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map(num).unwrap_or_default()
-}
 
 fn opt_usize(x: Option<usize>) -> String {
     x.map(|r| r.to_string()).unwrap_or_default()

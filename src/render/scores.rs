@@ -8,6 +8,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use serde::Serialize;
 
 use super::labels::{self, Lang};
+use super::num;
 use crate::estimate::{Estimate, Level};
 
 /// The columns of `scores.csv`, in order: a contract.
@@ -25,15 +26,6 @@ pub struct TableContext<'a> {
     pub decimals: u32,
     pub ci_level: f64,
     pub lang: Lang,
-}
-
-/// Full precision, shortest round-trip form; empty for a missing value.
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
 }
 
 pub fn write_csv(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
