@@ -94,7 +94,7 @@ fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) 
     };
     if vi {
         format!(
-            "Nguồn: {} ({}), năm {}{n}; phương pháp: {m}{}.{extra}",
+            "Nguồn: {}, {}, năm {}{n}; phương pháp: {m}{}.{extra}",
             survey_name(ctx.inst, ctx.lang),
             ctx.inst.version,
             ctx.year,
@@ -106,7 +106,7 @@ fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) 
         )
     } else {
         format!(
-            "Source: {} ({}), {}{n}; method: {m}{}.{extra}",
+            "Source: {}, {}, {}{n}; method: {m}{}.{extra}",
             survey_name(ctx.inst, ctx.lang),
             ctx.inst.version,
             ctx.year,
