@@ -768,22 +768,22 @@ impl Chart {
                         SERIES[k % SERIES.len()]
                     };
                     let off = (k as i32 - series.len() as i32 / 2) * 6;
-                    for &(yr, _, lo, hi) in pts {
-                        if lo.is_finite() && hi.is_finite() {
-                            p.line(
-                                vec![(xmap(yr) + off, ymap(lo)), (xmap(yr) + off, ymap(hi))],
-                                light(c, 0.45),
-                                3,
-                            )?;
-                        }
-                    }
                     let line: Vec<(i32, i32)> = pts
                         .iter()
                         .map(|&(yr, e, _, _)| (xmap(yr) + off, ymap(e)))
                         .collect();
                     p.line(line.clone(), c, 4)?;
                     for pt in &line {
-                        p.dot(*pt, 9, c)?;
+                        p.dot(*pt, 7, c)?;
+                    }
+                    // Intervals over the dots, with caps, so that they stay visible.
+                    for &(yr, _, lo, hi) in pts {
+                        if lo.is_finite() && hi.is_finite() {
+                            let x = xmap(yr) + off;
+                            p.line(vec![(x, ymap(lo)), (x, ymap(hi))], c, 3)?;
+                            p.line(vec![(x - 6, ymap(lo)), (x + 6, ymap(lo))], c, 3)?;
+                            p.line(vec![(x - 6, ymap(hi)), (x + 6, ymap(hi))], c, 3)?;
+                        }
                     }
                     if let Some(&(_, e, _, _)) = pts.last() {
                         let ly = top + 20 + 40 * k as i32;

@@ -451,6 +451,11 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, Vec<Estimate>)]) -> Option<Chart> {
     series.sort_by_key(|(u, _)| u == &unit_name(ALL, ctx.lang));
     let vi = ctx.lang == Lang::Vi;
     let first = years[0].0;
+    // n of the latest year, all units together.
+    let n_last = years
+        .last()
+        .and_then(|(_, est)| find(est, ALL, Level::Overall, "overall", "satisfied_pct"))
+        .map(|e| e.n);
     Some(Chart::Trend {
         frame: Frame {
             title: format!(
@@ -468,7 +473,7 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, Vec<Estimate>)]) -> Option<Chart> {
             } else {
                 "Overall share satisfied (%) by year; vertical segments: 95% intervals.".into()
             },
-            footnote: footnote(ctx, None, ""),
+            footnote: footnote(ctx, n_last, ""),
             lang: ctx.lang,
         },
         axis: axis_pct(ctx.lang),
