@@ -261,15 +261,30 @@ fn direction_cell(d: &str, lang: Lang) -> Cell {
 /// Changes of the overall and element indices.
 fn change_table(id: &str, changes: &[Change], from: i32, to: i32, lang: Lang) -> Block {
     let vi = lang == Lang::Vi;
-    let rows = changes
+    let mut shown: Vec<&Change> = changes
         .iter()
         .filter(|c| {
             c.measure == "satisfied_pct" && matches!(c.level, Level::Overall | Level::Element)
         })
+        .collect();
+    // Each unit's overall index first, then its elements (a stable sort keeps units in order).
+    shown.sort_by_key(|c| {
+        (
+            c.unit_id != ALL,
+            c.unit_id.clone(),
+            c.level != Level::Overall,
+        )
+    });
+    let rows = shown
+        .into_iter()
         .map(|c| {
             vec![
                 Cell::text(unit_name(&c.unit_id, lang)),
-                Cell::text(c.code.clone()),
+                Cell::text(match (c.level, vi) {
+                    (Level::Overall, true) => "Chung".to_string(),
+                    (Level::Overall, false) => "Overall".to_string(),
+                    _ => c.code.clone(),
+                }),
                 Cell::num(pct(c.estimate_from, lang)),
                 Cell::num(pct(c.estimate_to, lang)),
                 Cell::num(format!(
@@ -344,7 +359,15 @@ fn par_tables(method: &ParMethod, r: &ParResult, year: i32, lang: Lang) -> Vec<B
                     (Some(a), Some(b)) => format!("{}–{}", number(a, 2, lang), number(b, 2, lang)),
                     _ => "—".into(),
                 }),
-                Cell::text(t.band.clone().unwrap_or_else(|| "—".into())),
+                Cell::text(t.band.as_ref().map_or("—".to_string(), |b| {
+                    let name = method
+                        .bands
+                        .iter()
+                        .find(|x| &x.code == b)
+                        .map(|x| if vi { x.vi.as_str() } else { x.en.as_str() })
+                        .unwrap_or("");
+                    format!("{b} — {name}")
+                })),
                 Cell::num(match (t.rank_low, t.rank_high) {
                     (Some(a), Some(b)) => format!("{a}–{b}"),
                     _ => "—".into(),
