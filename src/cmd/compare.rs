@@ -13,7 +13,7 @@ use crate::methodology::Method;
 use crate::par::{self, ParResult};
 use crate::render::compare::{self as out, ParChange, TrendRow};
 use crate::render::labels::Lang;
-use crate::store::Store;
+use crate::store::{Manifest, Store};
 
 /// One year of one survey, scored.
 #[derive(Debug, Clone)]
@@ -36,21 +36,17 @@ impl Year {
 }
 
 /// Scores `survey` for `year` with the questionnaire version in force that year.
-pub fn score_year(store: &Store, survey: &str, year: i32) -> anyhow::Result<Year> {
+pub fn score_year(
+    store: &Store,
+    manifest: &Manifest,
+    survey: &str,
+    year: i32,
+) -> anyhow::Result<Year> {
     let inst = super::instrument_at(survey, year)?;
     let method = crate::methodology::load(&inst.method)?;
     method.check(&inst.method, &inst)?;
-    let manifest = store.manifest()?;
-    if manifest.batches_of(&inst.id, year).all(|b| b.accepted == 0) {
-        return Err(super::UsageError(format!(
-            "no {} answers for {year} in the store {}\n  hint: ingest that year's batches first (`chiso ingest --survey {} --year {year} FILE`)",
-            inst.id,
-            store.root().display(),
-            inst.id
-        ))
-        .into());
-    }
-    let rows = store.scan(&manifest, &inst.id, year)?;
+    super::require_answers(store, manifest, &inst.id, year, "")?;
+    let rows = store.scan(manifest, &inst.id, year)?;
     let estimates = estimate::score(rows, &inst, &method)
         .with_context(|| format!("scoring {} {year}", inst.id))?;
     Ok(Year {
@@ -65,7 +61,7 @@ pub fn score_year(store: &Store, survey: &str, year: i32) -> anyhow::Result<Year
 pub type Exclusions = Vec<(i32, i32, Excluded)>;
 
 /// The comparison of consecutive years: changes (adjusted across all of them) and exclusions.
-pub fn compare_years(years: &[Year]) -> anyhow::Result<(Vec<Vec<Change>>, Exclusions)> {
+pub fn compare_years(years: &[&Year]) -> anyhow::Result<(Vec<Vec<Change>>, Exclusions)> {
     let mut changes = Vec::new();
     let mut excluded = Vec::new();
     for w in years.windows(2) {
@@ -79,25 +75,26 @@ pub fn compare_years(years: &[Year]) -> anyhow::Result<(Vec<Vec<Change>>, Exclus
                 .map(|e| (from.year, to.year, e)),
         );
     }
-    // Benjamini–Hochberg across every row of the table.
-    let mut all: Vec<Change> = changes.iter().flatten().cloned().collect();
+    // Benjamini–Hochberg across every row of the table, then back into the year pairs.
+    let lengths: Vec<usize> = changes.iter().map(Vec::len).collect();
+    let mut all: Vec<Change> = changes.into_iter().flatten().collect();
     compare::adjust(&mut all);
-    let mut it = all.into_iter();
-    for c in changes.iter_mut().flatten() {
-        if let Some(a) = it.next() {
-            *c = a;
-        }
-    }
+    let mut rest = all.into_iter();
+    let changes = lengths
+        .into_iter()
+        .map(|n| rest.by_ref().take(n).collect())
+        .collect();
     Ok((changes, excluded))
 }
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let lang = args.lang.get();
     let store = Store::open(&args.store.store)?;
+    let manifest = store.manifest()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     if args.par {
-        return run_par(&args, &store, lang);
+        return run_par(&args, &store, &manifest, lang);
     }
     let survey = args.survey.clone().unwrap_or_default();
     let mut years: Vec<i32> = match (args.from, args.to) {
@@ -115,10 +112,10 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let scored = years
         .iter()
-        .map(|&y| score_year(&store, &survey, y))
+        .map(|&y| score_year(&store, &manifest, &survey, y))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let id = scored.last().map(|y| y.inst.id.clone()).unwrap_or_default();
-    let (changes, excluded) = compare_years(&scored)?;
+    let (changes, excluded) = compare_years(&scored.iter().collect::<Vec<_>>())?;
     let excluded_path = args.out.join("compare_excluded.csv");
     out::write_excluded(&excluded_path, &id, &excluded)?;
     let (n, up, down) = {
@@ -221,7 +218,12 @@ fn trend_rows(years: &[Year], changes: &[Vec<Change>]) -> Vec<TrendRow> {
 }
 
 /// `chiso compare --par`: the CCHC index of two years.
-fn run_par(args: &CompareArgs, store: &Store, lang: Lang) -> anyhow::Result<ExitCode> {
+fn run_par(
+    args: &CompareArgs,
+    store: &Store,
+    manifest: &Manifest,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
     let (Some(from), Some(to), Some(af), Some(at)) = (
         args.from,
         args.to,
@@ -237,7 +239,7 @@ fn run_par(args: &CompareArgs, store: &Store, lang: Lang) -> anyhow::Result<Exit
     let seed = args.par_method.seed.unwrap_or(method.seed);
     let year = |y: i32, file: &std::path::Path| -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, &method)?;
-        let s = super::par::StoreSurveys::load(store, &method, y)?;
+        let s = super::par::StoreSurveys::load(store, manifest, &method, y)?;
         Ok(par::compute(&method, &a, &s, seed))
     };
     let (rf, rt) = (year(from, af)?, year(to, at)?);
@@ -274,7 +276,7 @@ fn run_par(args: &CompareArgs, store: &Store, lang: Lang) -> anyhow::Result<Exit
 /// interval (the two years' sampling errors are independent), and whether the rank intervals
 /// overlap.
 pub fn par_changes(from: &ParResult, to: &ParResult, level: f64) -> Vec<ParChange> {
-    let z = compare::z(level);
+    let z = estimate::normal_quantile(level);
     let before: BTreeMap<&str, &par::TotalRow> = from
         .totals
         .iter()

@@ -132,3 +132,22 @@ fn instrument_at(survey: &str, year: i32) -> anyhow::Result<crate::instrument::I
     ))
     .into())
 }
+
+/// Refuses a year with no stored answers for questionnaire `id`, naming what to ingest;
+/// `or` adds another way out to the hint.
+fn require_answers(
+    store: &crate::store::Store,
+    manifest: &crate::store::Manifest,
+    id: &str,
+    year: i32,
+    or: &str,
+) -> anyhow::Result<()> {
+    if manifest.batches_of(id, year).any(|b| b.accepted > 0) {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "no {id} answers for {year} in the store {}\n  hint: ingest that year's batches first (`chiso ingest --survey {id} --year {year} FILE`){or}",
+        store.root().display()
+    ))
+    .into())
+}

@@ -9,7 +9,7 @@ use crate::cli::ParArgs;
 use crate::estimate::{self, Scored};
 use crate::par::{self, Figure, ParMethod, SurveyRef, Surveys};
 use crate::render::labels::Lang;
-use crate::store::Store;
+use crate::store::{Manifest, Store};
 
 /// The survey figures a methodology draws on, scored from the store: one scoring per
 /// (questionnaire, methodology), keeping the influence values of the figures it needs.
@@ -23,8 +23,12 @@ pub struct StoreSurveys {
 }
 
 impl StoreSurveys {
-    pub fn load(store: &Store, method: &ParMethod, year: i32) -> anyhow::Result<StoreSurveys> {
-        let manifest = store.manifest()?;
+    pub fn load(
+        store: &Store,
+        manifest: &Manifest,
+        method: &ParMethod,
+        year: i32,
+    ) -> anyhow::Result<StoreSurveys> {
         let refs = method.survey_refs();
         let mut by_source: BTreeMap<(String, Option<String>), BTreeSet<&SurveyRef>> =
             BTreeMap::new();
@@ -48,17 +52,14 @@ impl StoreSurveys {
                 .map_or_else(|| inst.method.clone(), |m| method.resolve(m));
             let m = crate::methodology::load(&m_name)?;
             m.check(&m_name, &inst)?;
-            if manifest.batches_of(&inst.id, year).all(|b| b.accepted == 0) {
-                return Err(super::UsageError(format!(
-                    "no {} answers for {year} in the store {}\n  hint: ingest the {year} {} batches first (`chiso ingest --survey {} --year {year} FILE`), or mark the criteria that use it NA in the assessment",
-                    inst.id,
-                    store.root().display(),
-                    inst.id,
-                    inst.id
-                ))
-                .into());
-            }
-            let rows = store.scan(&manifest, &inst.id, year)?;
+            super::require_answers(
+                store,
+                manifest,
+                &inst.id,
+                year,
+                ", or mark the criteria that use it NA in the assessment",
+            )?;
+            let rows = store.scan(manifest, &inst.id, year)?;
             let keep = |e: &estimate::Estimate| {
                 wanted.iter().any(|r| {
                     r.level == e.level.name() && r.code == e.code && r.measure == e.measure
@@ -144,7 +145,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let store = Store::open(&args.store.store)?;
-    let surveys = StoreSurveys::load(&store, &method, args.year)?;
+    let surveys = StoreSurveys::load(&store, &store.manifest()?, &method, args.year)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
     let result = par::compute(&method, &assessment, &surveys, seed);
     std::fs::create_dir_all(&args.out)

@@ -1,6 +1,6 @@
 //! `chiso report`: every table and chart of a year in one directory, and `report.html`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,7 +17,7 @@ use crate::render::figures::{self, SurveyCtx, survey_name, unit_name};
 use crate::render::labels::{self, Lang};
 use crate::render::report::{Block, Cell, Report, Section};
 use crate::render::scores::{self, TableContext};
-use crate::store::Store;
+use crate::store::{Manifest, Store};
 
 /// A file-name-safe form of a unit name: ASCII, lower case, dashes.
 fn slug(s: &str) -> String {
@@ -545,8 +545,7 @@ fn par_change_table(
 }
 
 /// Surveys with answers for `year` in the store, in the order of the annual review.
-fn surveys_in(store: &Store, year: i32) -> anyhow::Result<Vec<String>> {
-    let manifest = store.manifest()?;
+fn surveys_in(manifest: &Manifest, year: i32) -> Vec<String> {
     let ids: BTreeSet<String> = manifest
         .batches
         .iter()
@@ -562,7 +561,7 @@ fn surveys_in(store: &Store, year: i32) -> anyhow::Result<Vec<String>> {
     };
     let mut v: Vec<String> = ids.into_iter().collect();
     v.sort_by_key(|id| (order(id), id.clone()));
-    Ok(v)
+    v
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
@@ -581,7 +580,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let mut sections = Vec::new();
     let mut notes = Vec::new();
-    let surveys = surveys_in(&store, args.year)?;
+    // One reading of the manifest for the whole report.
+    let manifest = store.manifest()?;
+    let surveys = surveys_in(&manifest, args.year);
     if surveys.is_empty() && args.assessment.is_none() {
         return Err(super::UsageError(format!(
             "the store {} has no answers for {}\n  hint: `chiso batches` lists what is stored; ingest that year's batches first",
@@ -591,7 +592,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     for id in &surveys {
-        let y = match score_year(&store, id, args.year) {
+        let y = match score_year(&store, &manifest, id, args.year) {
             Ok(y) => y,
             Err(e) => {
                 eprintln!("note: {id} {} left out of the report: {e:#}", args.year);
@@ -619,7 +620,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         scores::write_csv(&dir.join("scores.csv"), &tctx, &y.estimates)?;
         scores::write_xlsx(&dir.join("scores.xlsx"), &tctx, &y.estimates)?;
         scores::write_json(&dir.join("scores.json"), &tctx, &y.estimates)?;
-        let manifest = store.manifest()?;
         let dist = estimate::distributions(store.scan(&manifest, &y.inst.id, args.year)?, &y.inst)
             .with_context(|| format!("answer distributions of {id}"))?;
         let mut blocks = vec![Block::Paragraph(format!(
@@ -680,15 +680,16 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         blocks.push(item_table(&y, lang));
-        // Year over year, and the trend over every year stored.
-        let mut years: Vec<(i32, Vec<Estimate>)> = Vec::new();
+        // Year over year, and the trend over every year stored; each other year is scored once.
+        let mut others: BTreeMap<i32, Year> = BTreeMap::new();
         if let Some(c) = args.compare {
-            match score_year(&store, id, c) {
+            match score_year(&store, &manifest, id, c) {
                 Ok(prev) => {
+                    let prev = others.entry(c).or_insert(prev);
                     let (pair, excluded) = if c < args.year {
-                        compare_years(&[prev, y.clone()])?
+                        compare_years(&[prev, &y])?
                     } else {
-                        compare_years(&[y.clone(), prev])?
+                        compare_years(&[&y, prev])?
                     };
                     let changes = &pair[0];
                     let (from, to) = (c.min(args.year), c.max(args.year));
@@ -743,7 +744,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => eprintln!("note: {id} {c} not compared: {e:#}"),
             }
         }
-        let manifest = store.manifest()?;
         let stored_years: BTreeSet<i32> = manifest
             .batches
             .iter()
@@ -752,12 +752,24 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             .collect();
         if stored_years.len() >= 2 {
             for yr in &stored_years {
-                if *yr == args.year {
-                    years.push((*yr, y.estimates.clone()));
-                } else if let Ok(o) = score_year(&store, &y.inst.id, *yr) {
-                    years.push((*yr, o.estimates));
+                if *yr != args.year
+                    && !others.contains_key(yr)
+                    && let Ok(o) = score_year(&store, &manifest, &y.inst.id, *yr)
+                {
+                    others.insert(*yr, o);
                 }
             }
+            let years: Vec<(i32, &[Estimate])> = stored_years
+                .iter()
+                .filter_map(|yr| {
+                    let e = if *yr == args.year {
+                        &y.estimates
+                    } else {
+                        &others.get(yr)?.estimates
+                    };
+                    Some((*yr, e.as_slice()))
+                })
+                .collect();
             charts.add(
                 &mut blocks,
                 figures::trend(&ctx, &years),
@@ -772,7 +784,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(a) = &args.assessment {
         let assessment = par::assessment::read(a, &par_method)?;
-        let s = super::par::StoreSurveys::load(&store, &par_method, args.year)?;
+        let s = super::par::StoreSurveys::load(&store, &manifest, &par_method, args.year)?;
         let seed = args.par_method.seed.unwrap_or(par_method.seed);
         let r = par::compute(&par_method, &assessment, &s, seed);
         let dir = table_dir.join("par");
@@ -818,7 +830,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         }
         if let (Some(c), Some(ca)) = (args.compare, &args.compare_assessment) {
             let pa = par::assessment::read(ca, &par_method)?;
-            let ps = super::par::StoreSurveys::load(&store, &par_method, c)?;
+            let ps = super::par::StoreSurveys::load(&store, &manifest, &par_method, c)?;
             let pr = par::compute(&par_method, &pa, &ps, seed);
             let (from, to, rf, rt) = if c < args.year {
                 (c, args.year, &pr, &r)

@@ -80,29 +80,20 @@ pub fn correspond(from: &Side, to: &Side) -> Result<Pairing, String> {
         }
         return Ok(p);
     }
-    // to-code → from-code, whichever of the two files declares the correspondence.
-    let map: BTreeMap<String, String> = match (&to.inst.continues, &from.inst.continues) {
-        (Some(c), _) if c.survey == from.inst.id => c.items.clone(),
-        (_, Some(c)) if c.survey == to.inst.id => c
-            .items
-            .iter()
-            .map(|(a, b)| (b.clone(), a.clone()))
-            .collect(),
+    // to-code → from-code for items and elements, whichever of the two files declares the
+    // correspondence.
+    let invert = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        m.iter().map(|(a, b)| (b.clone(), a.clone())).collect()
+    };
+    let (map, elements) = match (&to.inst.continues, &from.inst.continues) {
+        (Some(c), _) if c.survey == from.inst.id => (c.items.clone(), c.elements.clone()),
+        (_, Some(c)) if c.survey == to.inst.id => (invert(&c.items), invert(&c.elements)),
         _ => {
             return Err(format!(
                 "{} ({}) and {} ({}) are different questionnaires and neither declares that it continues the other\n  hint: add a [continues] table to the newer file naming the items that correspond (surveys/README.md)",
                 to.inst.id, to.inst.version, from.inst.id, from.inst.version
             ));
         }
-    };
-    let elements: BTreeMap<String, String> = match (&to.inst.continues, &from.inst.continues) {
-        (Some(c), _) if c.survey == from.inst.id => c.elements.clone(),
-        (_, Some(c)) => c
-            .elements
-            .iter()
-            .map(|(a, b)| (b.clone(), a.clone()))
-            .collect(),
-        _ => BTreeMap::new(),
     };
     let (vt, vf) = (&to.inst.version, &from.inst.version);
     let scored_from: BTreeSet<&str> = from.inst.scored_items().map(|q| q.code.as_str()).collect();

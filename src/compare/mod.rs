@@ -5,7 +5,7 @@ pub mod correspond;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::estimate::{Estimate, Level};
 pub use correspond::{Excluded, Pairing, Side, correspond};
@@ -153,11 +153,6 @@ pub fn compare(from: &Side, to: &Side, pairing: &mut Pairing) -> Vec<Change> {
         }
     }
     rows
-}
-
-/// The normal quantile for a two-sided interval at `level`.
-pub fn z(level: f64) -> f64 {
-    Normal::standard().inverse_cdf(0.5 + level / 2.0)
 }
 
 #[cfg(test)]

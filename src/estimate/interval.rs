@@ -1,6 +1,6 @@
 //! Confidence intervals: logit and Wilson for proportions, Wald with a t quantile for means.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::methodology::CiMethod;
 
@@ -11,6 +11,11 @@ pub fn t_quantile(level: f64, df: i64) -> Option<f64> {
     }
     let t = StudentsT::new(0.0, 1.0, df as f64).ok()?;
     Some(t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+}
+
+/// The two-sided normal quantile for `level` (1.959963984540054 at 0.95).
+pub fn normal_quantile(level: f64) -> f64 {
+    Normal::standard().inverse_cdf(0.5 + level / 2.0)
 }
 
 /// Interval for a mean: estimate ± t·se.

@@ -15,6 +15,7 @@ mod totals;
 
 pub use design::{Design, DesignError};
 pub use distribution::{Distributions, distributions};
+pub use interval::normal_quantile;
 
 use std::collections::BTreeMap;
 

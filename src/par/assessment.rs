@@ -134,6 +134,7 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
     let label = |c: usize| format!("column {} ({})", c + 1, header[c]);
     let mut problems: Vec<Problem> = Vec::new();
     let mut entries: BTreeMap<(String, String), Entry> = BTreeMap::new();
+    let leaves = method.leaf_map();
     for part in table.parts() {
         table
             .for_each_record(&file, &part, |line, rec, _| {
@@ -156,12 +157,12 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                     bad(c_unit, unit.clone(), "required", "every row names its unit".into());
                     return;
                 }
-                let Some(leaf) = method.leaf(&crit) else {
-                    let known: Vec<String> = method
+                let Some(leaf) = leaves.get(crit.as_str()).copied() else {
+                    let known: Vec<&str> = method
                         .leaves()
                         .iter()
                         .filter(|l| l.source.assessed())
-                        .map(|l| l.criterion.code.clone())
+                        .map(|l| l.criterion.code.as_str())
                         .collect();
                     bad(
                         c_crit,
@@ -246,8 +247,9 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
     }
     // Every unit needs a row (or NA) for every assessed criterion; bonus and penalty are optional.
     let units: BTreeSet<String> = entries.keys().map(|(u, _)| u.clone()).collect();
+    let in_order = method.leaves();
     for unit in &units {
-        for leaf in method.leaves() {
+        for leaf in &in_order {
             if leaf.source == Source::Assessment
                 && !entries.contains_key(&(unit.clone(), leaf.criterion.code.clone()))
             {

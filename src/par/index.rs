@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::assessment::{Assessment, Score};
 use super::model::{ParMethod, Source, SurveyRef};
@@ -101,6 +100,7 @@ pub fn compute(
     seed: u64,
 ) -> ParResult {
     let leaves = method.leaves();
+    let z = crate::estimate::normal_quantile(method.ci_level);
     let mut points = Vec::new();
     let mut totals = Vec::new();
     for unit in assessment.units() {
@@ -189,7 +189,6 @@ pub fn compute(
             flags.push("no_applicable_criteria".into());
         }
         let se = var.map_or(f64::NAN, |v| v.sqrt() / max * 100.0);
-        let z = Normal::standard().inverse_cdf(0.5 + method.ci_level / 2.0);
         totals.push(TotalRow {
             unit_id: unit.to_string(),
             points: complete.then_some(sum),

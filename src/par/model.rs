@@ -194,9 +194,12 @@ impl ParMethod {
         out
     }
 
-    /// The leaf with this code.
-    pub fn leaf(&self, code: &str) -> Option<Leaf<'_>> {
-        self.leaves().into_iter().find(|l| l.criterion.code == code)
+    /// Every criterion that earns points, by code.
+    pub fn leaf_map(&self) -> std::collections::BTreeMap<&str, Leaf<'_>> {
+        self.leaves()
+            .into_iter()
+            .map(|l| (l.criterion.code.as_str(), l))
+            .collect()
     }
 
     /// The band of an index (percent).

@@ -428,7 +428,7 @@ pub fn dumbbell(
 }
 
 /// The overall index of every unit over the years in `years`.
-pub fn trend(ctx: &SurveyCtx, years: &[(i32, Vec<Estimate>)]) -> Option<Chart> {
+pub fn trend(ctx: &SurveyCtx, years: &[(i32, &[Estimate])]) -> Option<Chart> {
     if years.len() < 2 {
         return None;
     }

@@ -234,6 +234,7 @@ pub fn write_xlsx(
     sheet.set_column_width(8, 18)?;
     sheet.set_column_width(10, 16)?;
     sheet.set_column_width(11, 30)?;
+    let leaves = method.leaf_map();
     for area in &method.areas {
         let sheet = wb.add_worksheet();
         let name: String = format!(
@@ -263,8 +264,8 @@ pub fn write_xlsx(
         sheet.set_freeze_panes(2, 0)?;
         let mut r = 2u32;
         for p in result.points.iter().filter(|p| p.area == area.code) {
-            let name = method
-                .leaf(&p.criterion)
+            let name = leaves
+                .get(p.criterion.as_str())
                 .map(|l| {
                     if lang == Lang::En {
                         &l.criterion.en
