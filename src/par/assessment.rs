@@ -27,7 +27,7 @@ pub enum AssessmentError {
     #[error("{0}")]
     Read(String),
     #[error(
-        "{file}: the header has no `{column}` column\n  hint: the columns are unit_id,criterion,self_score,appraised_score,note (appraised_score and note may be left out)"
+        "{file}:1: the header has no `{column}` column\n  hint: the columns are unit_id,criterion,self_score,appraised_score,note (appraised_score and note may be left out)"
     )]
     MissingColumn { file: String, column: String },
     #[error("{file}: {count} problem(s) in the assessment; nothing was used:\n{list}")]
