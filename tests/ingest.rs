@@ -689,3 +689,77 @@ fn surveys_lists_the_four_questionnaires_with_item_counts() {
         assert!(line.split_whitespace().any(|w| w == items), "{id}: {line}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A batch large enough to be checked in parallel parts gives what checking it whole gives.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_large_batch_checked_in_parts_matches_the_same_batch_checked_whole() {
+    // 150,000 forms (three parts of 65,536 lines, about 20 MB): the clean fixture's rows again
+    // and again under new ids, with two faults placed by hand in later parts.
+    let rows: Vec<&str> = CLEAN.lines().skip(1).collect();
+    let header = CLEAN.lines().next().unwrap_or_default();
+    let n = 150_000;
+    let dup_line = 100_000; // repeats the id of line 10 (in the first part)
+    let bad_line = 140_000; // an answer of 7 on a 1-5 scale (in the third part)
+    let id_of = |line: usize| format!("BIG-{line:07}");
+    let mut plain = format!("{header}\n");
+    for line in 2..n + 2 {
+        let row = rows[(line - 2) % rows.len()];
+        let (_, rest) = row.split_once(',').unwrap_or_default();
+        let id = if line == dup_line {
+            id_of(10)
+        } else {
+            id_of(line)
+        };
+        let rest = if line == bad_line {
+            // A1 is the 9th column: the 8th field after the id.
+            let mut f: Vec<&str> = rest.split(',').collect();
+            f[7] = "7";
+            f.join(",")
+        } else {
+            rest.to_string()
+        };
+        plain.push_str(&format!("{id},{rest}\n"));
+    }
+    // The same content with one field quoted: a file with quotes is read whole, in one part.
+    let quoted = plain.replacen(&format!("{},", id_of(5)), &format!("\"{}\",", id_of(5)), 1);
+    assert_ne!(quoted, plain);
+    assert!(plain.len() > 16 << 20, "large enough to be read in pieces");
+
+    let mut seen = Vec::new();
+    for (name, text) in [("plain.csv", &plain), ("quoted.csv", &quoted)] {
+        let d = Dir::new();
+        d.write(name, text);
+        let run = d.ingest(name, &[]);
+        assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+        run.says(&[
+            &format!("{name}:{dup_line}:"),
+            &format!("\"{}\" already appears on line 10", id_of(10)),
+            &format!("{name}:{bad_line}:"),
+            "\"7\" is out of scale",
+        ]);
+        let m = d.manifest();
+        let b = &m.batches[0];
+        assert_eq!(
+            (b.rows_read, b.accepted, b.quarantined),
+            (150_000, 149_998, 2)
+        );
+        let stored = d.stored_rows();
+        let lines: Vec<i64> = stored
+            .column("line")
+            .and_then(|c| c.i64().cloned())
+            .expect("line")
+            .into_no_null_iter()
+            .collect();
+        // Every line but the two faulty ones, in file order.
+        let want: Vec<i64> = (2..n as i64 + 2)
+            .filter(|l| *l != dup_line as i64 && *l != bad_line as i64)
+            .collect();
+        assert_eq!(lines, want);
+        seen.push((b.id.clone(), stored));
+    }
+    assert_eq!(seen[0].0, seen[1].0, "the same content is the same batch");
+    assert!(seen[0].1.equals_missing(&seen[1].1), "the same rows stored");
+}

@@ -6,6 +6,7 @@
 //! reason ([`Violation`]) while the batch's other rows are kept.
 
 mod error;
+mod ids;
 pub mod read;
 mod validate;
 
@@ -227,7 +228,7 @@ struct Merge<'a> {
     survey: &'a str,
     year: String,
     /// First line of each respondent id seen so far.
-    seen: foldhash::HashMap<String, u64>,
+    seen: ids::SeenIds,
     digests: Vec<[u8; 32]>,
     violations: Vec<Violation>,
     rows_read: u64,
@@ -244,7 +245,7 @@ impl<'a> Merge<'a> {
             stored,
             survey: &opts.instrument.id,
             year: opts.year.map(|y| y.to_string()).unwrap_or_default(),
-            seen: foldhash::HashMap::with_capacity_and_hasher(rows, Default::default()),
+            seen: ids::SeenIds::with_capacity(rows),
             digests: Vec::new(),
             violations: Vec::new(),
             rows_read: 0,
@@ -270,8 +271,8 @@ impl<'a> Merge<'a> {
         self.violations.append(&mut c.violations);
         let label = c.id_label();
         let mut drop = Vec::new();
-        for (rid, line, accepted) in std::mem::take(&mut c.ids) {
-            let broken = if self.stored.contains(rid.as_str()) {
+        for (rid, line, accepted) in c.ids.iter() {
+            let broken = if self.stored.contains(rid) {
                 Some((
                     Rule::AlreadyStored,
                     format!(
@@ -280,7 +281,7 @@ impl<'a> Merge<'a> {
                     ),
                 ))
             } else {
-                self.seen.get(rid.as_str()).map(|first| {
+                self.seen.check_and_insert(rid, line).map(|first| {
                     (
                         Rule::DuplicateId,
                         format!("respondent \"{rid}\" already appears on line {first}"),
@@ -295,18 +296,17 @@ impl<'a> Merge<'a> {
                     }
                     self.violations.push(Violation {
                         line,
-                        respondent_id: rid.clone(),
+                        respondent_id: rid.to_string(),
                         column: label.clone(),
-                        value: rid,
+                        value: rid.to_string(),
                         rule,
                         message,
                     });
                 }
                 None => {
                     if accepted.is_some() && self.keep_ids {
-                        self.accepted_ids.push(rid.clone());
+                        self.accepted_ids.push(rid.to_string());
                     }
-                    self.seen.insert(rid, line);
                 }
             }
         }

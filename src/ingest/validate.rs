@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use super::error::{Refusal, Rule, Violation, quote_value};
+use super::ids::IdList;
 use super::read::Format;
 use crate::instrument::{Answer, Instrument, StandardColumn};
 
@@ -208,7 +209,8 @@ struct Columns {
     psu: StringChunkedBuilder,
     weight: PrimitiveChunkedBuilder<Float64Type>,
     fpc: PrimitiveChunkedBuilder<Float64Type>,
-    answers: Vec<PrimitiveChunkedBuilder<Int32Type>>,
+    /// Answer codes, [`NO_ANSWER`] where blank: plain vectors, turned into columns at the end.
+    answers: Vec<Vec<i32>>,
     extra: Vec<StringChunkedBuilder>,
     len: usize,
 }
@@ -227,12 +229,29 @@ impl Columns {
             answers: inst
                 .questions
                 .iter()
-                .map(|q| PrimitiveChunkedBuilder::new(q.code.as_str().into(), capacity))
+                .map(|_| Vec::with_capacity(capacity))
                 .collect(),
             extra: inst.columns.iter().map(|c| s(&c.name)).collect(),
             len: 0,
         }
     }
+}
+
+/// Marks a blank answer while the column is being built (no scale uses it as a code: codes
+/// are parsed from at most nine digits).
+const NO_ANSWER: i32 = i32::MIN;
+
+/// A column of answer codes, null where blank.
+fn answer_column(name: &str, mut values: Vec<i32>) -> Int32Chunked {
+    let validity = values.contains(&NO_ANSWER).then(|| {
+        let bits: polars_arrow::bitmap::Bitmap = values.iter().map(|v| *v != NO_ANSWER).collect();
+        // What lies under a null is not an answer; zero keeps the column's bytes the same run to run.
+        for v in values.iter_mut().filter(|v| **v == NO_ANSWER) {
+            *v = 0;
+        }
+        bits
+    });
+    Int32Chunked::from_vec_validity(name.into(), values, validity)
 }
 
 /// Checks rows and keeps the ones that pass, plus everything learned about the batch.
@@ -246,7 +265,7 @@ pub struct Checker<'a> {
     hash_buf: Vec<u8>,
     pub digests: Vec<[u8; 32]>,
     /// Every row with a respondent id: (id, line, index among the accepted rows).
-    pub ids: Vec<(String, u64, Option<usize>)>,
+    pub ids: IdList,
     tables: Vec<CodeTable>,
     id_column: Option<usize>,
     cols: Columns,
@@ -327,7 +346,7 @@ impl<'a> Checker<'a> {
             hash_range: None,
             hash_buf: Vec::with_capacity(1 << 17),
             digests: Vec::new(),
-            ids: Vec::with_capacity(capacity),
+            ids: IdList::with_capacity(capacity),
             tables: inst
                 .questions
                 .iter()
@@ -385,9 +404,9 @@ impl<'a> Checker<'a> {
         self.hash_record(line, rec);
         let plan = self.plan;
         let before = self.violations.len();
-        let rid: String = match self.id_column.and_then(|i| rec.get(i)) {
-            Some(f) if f.len() <= MAX_FIELD_BYTES => text(f).into_owned(),
-            _ => String::new(),
+        let rid = match self.id_column.and_then(|i| rec.get(i)) {
+            Some(f) if f.len() <= MAX_FIELD_BYTES => text(f),
+            _ => std::borrow::Cow::Borrowed(""),
         };
         if rec.len() != plan.targets.len() {
             let n = plan.targets.len();
@@ -420,8 +439,24 @@ impl<'a> Checker<'a> {
             return;
         }
         // First pass: every rule, on every field; answers are kept for the second pass.
-        for (i, f) in rec.iter().enumerate() {
-            let target = plan.targets[i];
+        for (i, (f, &target)) in rec.iter().zip(&plan.targets).enumerate() {
+            // The common answer, one digit on the scale or blank, without the general path.
+            if let Target::Question(q) = target {
+                match *f {
+                    [] => {
+                        self.row_answers[q] = None;
+                        continue;
+                    }
+                    [d] if d.is_ascii_digit() => {
+                        let code = i32::from(d - b'0');
+                        if self.tables[q].0[(code + 128) as usize] != Answer::OutOfScale {
+                            self.row_answers[q] = Some(code);
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+            }
             if target == Target::Ignored {
                 continue;
             }
@@ -541,7 +576,7 @@ impl<'a> Checker<'a> {
         if self.violations.len() > before {
             self.quarantined_rows += 1;
             if !rid.is_empty() {
-                self.ids.push((rid, line, None));
+                self.ids.push(&rid, line, None);
             }
             return;
         }
@@ -550,7 +585,7 @@ impl<'a> Checker<'a> {
         cols.line.append_value(line as i64);
         cols.respondent_id.append_value(&rid);
         if !rid.is_empty() {
-            self.ids.push((rid, line, Some(cols.len)));
+            self.ids.push(&rid, line, Some(cols.len));
         }
         cols.len += 1;
         let mut seen_design = [false; 4];
@@ -599,7 +634,7 @@ impl<'a> Checker<'a> {
             }
         }
         for (b, v) in cols.answers.iter_mut().zip(&self.row_answers) {
-            b.append_option(*v);
+            b.push(v.unwrap_or(NO_ANSWER));
         }
     }
 
@@ -643,8 +678,8 @@ impl<'a> Checker<'a> {
                 cols.push(b.finish().into_column());
             }
         }
-        for b in c.answers {
-            cols.push(b.finish().into_column());
+        for (q, values) in self.inst.questions.iter().zip(c.answers) {
+            cols.push(answer_column(&q.code, values).into_column());
         }
         cols.push(c.line.finish().into_column());
         DataFrame::new(n, cols)

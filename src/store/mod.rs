@@ -19,7 +19,7 @@ pub use manifest::{BatchEntry, Manifest};
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -78,7 +78,9 @@ pub struct NewBatch {
 /// rest of the batch is still being checked.
 pub struct DataWriter {
     path: PathBuf,
-    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    // Buffered: the Parquet writer serialises page headers and the footer's indexes a few
+    // bytes at a time, which unbuffered is a system call each.
+    writer: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
 }
 
 impl DataWriter {
@@ -86,7 +88,7 @@ impl DataWriter {
     pub fn write(&mut self, df: &DataFrame) -> Result<(), StoreError> {
         if self.writer.is_none() {
             let file = File::create(&self.path).map_err(io(&self.path, "cannot create"))?;
-            let w = ParquetWriter::new(file)
+            let w = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
                 .with_compression(ParquetCompression::Lz4Raw)
                 // Null counts only: min/max statistics cost a pass per column and chiso reads
                 // whole files.
@@ -108,18 +110,29 @@ impl DataWriter {
 
     /// Closes the file and syncs it to disk; returns its path for [`Store::commit`].
     pub fn finish(mut self) -> Result<PathBuf, StoreError> {
-        match &mut self.writer {
-            Some(w) => {
-                w.finish().map_err(|e| parquet_err(&self.path, e))?;
-            }
+        let size = match &mut self.writer {
+            Some(w) => w.finish().map_err(|e| parquet_err(&self.path, e))?,
             None => {
                 return Err(StoreError::Parquet {
                     path: self.path.display().to_string(),
                     message: "no rows were written".into(),
                 });
             }
-        }
+        };
+        // Dropping the buffer writes its last bytes but cannot report an error; a file shorter
+        // than the writer says is how a failed last write shows.
         drop(self.writer);
+        let on_disk = fs::metadata(&self.path)
+            .map_err(io(&self.path, "cannot read the size of"))?
+            .len();
+        if on_disk != size {
+            return Err(StoreError::Parquet {
+                path: self.path.display().to_string(),
+                message: format!(
+                    "{on_disk} bytes reached the disk of the {size} written (is the disk full?)"
+                ),
+            });
+        }
         File::open(&self.path)
             .and_then(|f| f.sync_all())
             .map_err(io(&self.path, "cannot sync"))?;
