@@ -34,9 +34,16 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         lang,
     };
     let csv = args.out.join("scores.csv");
-    scores::write_csv(&csv, &ctx, &estimates)?;
-    scores::write_xlsx(&args.out.join("scores.xlsx"), &ctx, &estimates)?;
-    scores::write_json(&args.out.join("scores.json"), &ctx, &estimates)?;
+    // The workbook takes the longest (it is compressed); the text tables are written beside it.
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let text = s.spawn(|| -> anyhow::Result<()> {
+            scores::write_csv(&csv, &ctx, &estimates)?;
+            scores::write_json(&args.out.join("scores.json"), &ctx, &estimates)
+        });
+        scores::write_xlsx(&args.out.join("scores.xlsx"), &ctx, &estimates)?;
+        text.join()
+            .map_err(|_| anyhow::anyhow!("writing scores.csv and scores.json failed"))?
+    })?;
     let units = estimates
         .iter()
         .map(|e| e.unit_id.as_str())

@@ -352,6 +352,42 @@ impl Vars {
     }
 }
 
+/// A stored answer column taken in `order`, as codes, `NONE` where blank or not a valid answer
+/// on `scale`.
+fn in_order_cleaned(
+    arr: &Int32Chunked,
+    scale: &crate::instrument::Scale,
+    order: &[usize],
+) -> PolarsResult<Vec<i32>> {
+    let arr = arr.rechunk();
+    let mut chunks = arr.downcast_iter();
+    let (Some(chunk), None) = (chunks.next(), chunks.next()) else {
+        polars_bail!(ComputeError: "an answer column in more than one chunk");
+    };
+    let mut valid = [false; 256];
+    for (c, v) in (-128..128).zip(valid.iter_mut()) {
+        *v = scale.is_valid(c);
+    }
+    let values = chunk.values().as_slice();
+    let clean = |x: i32| {
+        let ok = match usize::try_from(i64::from(x) + 128) {
+            Ok(c) if c < 256 => valid[c],
+            _ => scale.is_valid(x),
+        };
+        if ok { x } else { NONE }
+    };
+    Ok(match chunk.validity() {
+        None => order.iter().map(|&i| clean(values[i])).collect(),
+        Some(v) => order
+            .iter()
+            .map(|&i| if v.get_bit(i) { clean(values[i]) } else { NONE })
+            .collect(),
+    })
+}
+
+/// A PSU's key: unit, stratum, PSU.
+type GroupKey<'a> = (&'a str, &'a str, &'a str);
+
 /// Per-PSU sums, one row per unit × stratum × PSU in sorted order, with the design around them.
 pub struct Totals {
     unit: Vec<String>,
@@ -395,7 +431,7 @@ impl Totals {
         let h = strs(&df, H)?;
         let p = strs(&df, PSU)?;
         // Group ids in sorted key order.
-        let mut keys: foldhash::HashMap<(&str, &str, &str), usize> = foldhash::HashMap::default();
+        let mut keys: foldhash::HashMap<GroupKey<'_>, usize> = foldhash::HashMap::default();
         let mut gid = Vec::with_capacity(n);
         for i in 0..n {
             let k = (
@@ -406,13 +442,14 @@ impl Totals {
             let next = keys.len();
             gid.push(*keys.entry(k).or_insert(next));
         }
-        let mut sorted: Vec<((&str, &str, &str), usize)> = keys.into_iter().collect();
+        let mut sorted: Vec<(GroupKey<'_>, usize)> = keys.into_iter().collect();
         sorted.sort_unstable();
         let mut rank = vec![0usize; sorted.len()];
         for (r, (_, g)) in sorted.iter().enumerate() {
             rank[*g] = r;
         }
         let gid: Vec<usize> = gid.into_iter().map(|g| rank[g]).collect();
+        let sorted: Vec<GroupKey<'_>> = sorted.into_iter().map(|(k, _)| k).collect();
         let n_groups = sorted.len();
         let w: Vec<f64> = df
             .column(W)?
@@ -443,50 +480,28 @@ impl Totals {
             order[next[g]] = i;
             next[g] += 1;
         }
-        // Each answer column cleaned in one sequential pass (invalid codes → NONE), then the
-        // columns interleaved row by row so that a respondent's answers are adjacent.
-        let cleaned: Vec<Vec<i32>> = vars
+        // Each answer column put in PSU order and cleaned (invalid codes → NONE) in one pass:
+        // the scattered reads stay within one column, small enough to stay in cache. The sums
+        // then read every column in order.
+        let in_order: Vec<Vec<i32>> = vars
             .questions
             .par_iter()
             .zip(&answers)
-            .map(|(q, arr)| {
-                let valid: Vec<bool> = (-128..128).map(|c| q.scale.is_valid(c)).collect();
-                arr.iter()
-                    .map(|v| match v {
-                        Some(x)
-                            if usize::try_from(x + 128)
-                                .ok()
-                                .and_then(|c| valid.get(c).copied())
-                                .unwrap_or_else(|| q.scale.is_valid(x)) =>
-                        {
-                            x
-                        }
-                        _ => NONE,
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut block = vec![NONE; n * nq];
-        // Written in PSU order: the scattered reads happen here, in a short loop whose loads
-        // overlap, and the sums below read memory in order.
-        block
-            .par_chunks_mut(nq.max(1))
-            .zip(&order)
-            .for_each(|(row, &i)| {
-                for (slot, c) in row.iter_mut().zip(&cleaned) {
-                    *slot = c[i];
-                }
-            });
+            .map(|(q, arr)| in_order_cleaned(arr, &q.scale, &order))
+            .collect::<PolarsResult<_>>()?;
         let wt: Vec<f64> = order.iter().map(|&i| w[i]).collect();
-        drop(cleaned);
         let mut acc = vec![0.0; n_groups * width];
-        acc.par_chunks_mut(width.max(1))
-            .enumerate()
-            .for_each(|(g, row)| {
+        acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
+            || vec![NONE; nq],
+            |answer, (g, row)| {
                 for p in start[g]..start[g + 1] {
-                    vars.accumulate(&layout, row, &block[p * nq..(p + 1) * nq], wt[p]);
+                    for (slot, c) in answer.iter_mut().zip(&in_order) {
+                        *slot = c[p];
+                    }
+                    vars.accumulate(&layout, row, answer, wt[p]);
                 }
-            });
+            },
+        );
         let offsets: Vec<usize> = vars
             .defs
             .iter()
@@ -501,24 +516,24 @@ impl Totals {
             .map(|v| (0..n_groups).map(|g| acc[g * k + v]).collect())
             .collect();
         // The design: strata, PSUs per stratum, and each stratum's fpc range.
-        let mut strata: Vec<String> = sorted.iter().map(|((_, h, _), _)| h.to_string()).collect();
+        let mut strata: Vec<String> = sorted.iter().map(|(_, h, _)| h.to_string()).collect();
         strata.sort();
         strata.dedup();
         let stratum: Vec<usize> = sorted
             .iter()
-            .map(|((_, h, _), _)| strata.binary_search(&h.to_string()).unwrap_or(0))
+            .map(|(_, h, _)| strata.binary_search(&h.to_string()).unwrap_or(0))
             .collect();
         let mut psus: Vec<(usize, &str)> = sorted
             .iter()
             .zip(&stratum)
-            .map(|(((_, _, p), _), s)| (*s, *p))
+            .map(|((_, _, p), s)| (*s, *p))
             .collect();
         psus.sort_unstable();
         psus.dedup();
         let psu: Vec<usize> = sorted
             .iter()
             .zip(&stratum)
-            .map(|(((_, _, p), _), s)| psus.binary_search(&(*s, *p)).unwrap_or(0))
+            .map(|((_, _, p), s)| psus.binary_search(&(*s, *p)).unwrap_or(0))
             .collect();
         let mut n_psu = vec![0usize; strata.len()];
         for (s, _) in &psus {
@@ -533,7 +548,7 @@ impl Totals {
             }
         }
         Ok(Totals {
-            unit: sorted.iter().map(|((u, _, _), _)| u.to_string()).collect(),
+            unit: sorted.iter().map(|(u, _, _)| u.to_string()).collect(),
             stratum,
             psu,
             cols,
