@@ -763,3 +763,35 @@ fn a_large_batch_checked_in_parts_matches_the_same_batch_checked_whole() {
     assert_eq!(seen[0].0, seen[1].0, "the same content is the same batch");
     assert!(seen[0].1.equals_missing(&seen[1].1), "the same rows stored");
 }
+
+#[test]
+fn a_batch_id_is_the_documented_digest_of_its_content() {
+    // Worked out here from the definition, so that a change in how rows are read or hashed
+    // cannot silently change the identity of batches already stored: SHA-256 of
+    // "chiso-batch-v2\0", the survey, "\0", the year, each header (trimmed, lower case) after
+    // 0x1f, then the SHA-256 of every range of 65,536 lines, each row 0x1e then every field
+    // followed by 0x1f.
+    use sha2::{Digest, Sha256};
+    let d = Dir::new();
+    d.write("b.csv", CLEAN);
+    assert_eq!(d.ingest("b.csv", &[]).code, 0);
+    let mut lines = CLEAN.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut rows = Sha256::new();
+    for line in lines {
+        rows.update([0x1e]);
+        for f in line.split(',') {
+            rows.update(f.as_bytes());
+            rows.update([0x1f]);
+        }
+    }
+    let mut id = Sha256::new();
+    id.update(b"chiso-batch-v2\0health-outpatient\x002026");
+    for h in header.split(',') {
+        id.update([0x1f]);
+        id.update(h.trim().to_lowercase().as_bytes());
+    }
+    id.update(rows.finalize());
+    let want: String = id.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(d.manifest().batches[0].id, want);
+}
