@@ -57,28 +57,37 @@ impl SeenIds {
         }
     }
 
-    fn id(&self, k: u32) -> &str {
+    /// Entry `k`'s id (entries hold where each id ends in `text`).
+    fn id<'t>(entries: &[(usize, u64, u32)], text: &'t str, k: u32) -> &'t str {
         let k = k as usize;
-        let start = if k == 0 { 0 } else { self.entries[k - 1].0 };
-        &self.text[start..self.entries[k].0]
+        let start = if k == 0 { 0 } else { entries[k - 1].0 };
+        &text[start..entries[k].0]
     }
 
     /// The line `id` was first seen on, or `None` after noting it on `line`.
     pub fn check_and_insert(&mut self, id: &str, line: u64) -> Option<u64> {
-        let hash = self.hasher.hash_one(id);
-        let mut at = self.first.get(&hash).copied().unwrap_or(NONE);
-        let head = at;
-        while at != NONE {
-            if self.id(at) == id {
-                return Some(self.entries[at as usize].1);
-            }
-            at = self.entries[at as usize].2;
-        }
+        use std::collections::hash_map::Entry;
         // More than 4 billion ids is not a survey batch; the chain then simply stops.
         let k = u32::try_from(self.entries.len()).unwrap_or(NONE);
+        let head = match self.first.entry(self.hasher.hash_one(id)) {
+            Entry::Vacant(e) => {
+                e.insert(k);
+                NONE
+            }
+            Entry::Occupied(mut e) => {
+                let mut at = *e.get();
+                while at != NONE {
+                    let (_, first, next) = self.entries[at as usize];
+                    if SeenIds::id(&self.entries, &self.text, at) == id {
+                        return Some(first);
+                    }
+                    at = next;
+                }
+                e.insert(k)
+            }
+        };
         self.text.push_str(id);
         self.entries.push((self.text.len(), line, head));
-        self.first.insert(hash, k);
         None
     }
 }
@@ -124,6 +133,6 @@ mod tests {
         // "w" hashes to the chain z → y → x but matches none of them.
         assert_eq!(s.check_and_insert("w", 7), None);
         assert_eq!(s.check_and_insert("w", 8), Some(7));
-        assert_eq!(s.id(1), "y");
+        assert_eq!(SeenIds::id(&s.entries, &s.text, 1), "y");
     }
 }
