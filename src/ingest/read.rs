@@ -84,6 +84,7 @@ impl Table {
                             first_line,
                             lines: line - first_line,
                             header: start == 0,
+                            quoted: false,
                         });
                         (start, first_line) = (nl + 1, line);
                     }
@@ -94,6 +95,7 @@ impl Table {
                         first_line,
                         lines: line - first_line + 1,
                         header: start == 0,
+                        quoted: false,
                     });
                 }
                 parts
@@ -103,12 +105,14 @@ impl Table {
                 first_line: 1,
                 lines: memchr::memchr_iter(b'\n', text).count() as u64 + 1,
                 header: true,
+                quoted: true,
             }],
             Body::Rows(rows) => vec![Part {
                 bytes: 0..rows.len(),
                 first_line: 1,
                 lines: rows.len() as u64,
                 header: false,
+                quoted: false,
             }],
         }
     }
@@ -118,15 +122,20 @@ impl Table {
         &self,
         file: &str,
         part: &Part,
-        mut each: impl FnMut(u64, &ByteRecord, u64),
+        mut each: impl FnMut(u64, &Fields<'_>, u64),
     ) -> Result<u64, Refusal> {
+        let mut ends = Vec::new();
         match &self.body {
             Body::Rows(rows) => {
                 for (line, rec) in &rows[part.bytes.clone()] {
-                    each(*line, rec, 0);
+                    with_fields(rec, &mut ends, |f| each(*line, f, 0));
                 }
                 Ok(rows.len() as u64)
             }
+            Body::Text {
+                text: whole,
+                delimiter,
+            } if !part.quoted => Ok(split_lines(whole, part, *delimiter, &mut ends, each)),
             Body::Text {
                 text: whole,
                 delimiter,
@@ -160,7 +169,8 @@ impl Table {
                         continue;
                     }
                     count += 1;
-                    each(line, &rec, (part.bytes.start + start) as u64);
+                    let at = (part.bytes.start + start) as u64;
+                    with_fields(&rec, &mut ends, |f| each(line, f, at));
                 }
                 if let Some(line) = unterminated_quote(text, last_start, *delimiter) {
                     return Err(Refusal::UnterminatedQuote {
@@ -172,6 +182,59 @@ impl Table {
             }
         }
     }
+}
+
+/// The records of a part without quotes, split where the CSV reader would split them: fields at
+/// each delimiter, records at each `\r` or `\n` (so CRLF too), empty records skipped. The
+/// fields are the text itself: nothing is copied.
+fn split_lines(
+    whole: &[u8],
+    part: &Part,
+    delimiter: u8,
+    ends: &mut Vec<usize>,
+    mut each: impl FnMut(u64, &Fields<'_>, u64),
+) -> u64 {
+    let text = &whole[part.bytes.clone()];
+    let mut header_seen = !part.header;
+    let (mut count, mut line, mut start) = (0u64, part.first_line, 0usize);
+    while start < text.len() {
+        let rest = &text[start..];
+        // Fields are a byte or two: one plain loop finds the delimiters and the line's end,
+        // faster than a search call per field.
+        ends.clear();
+        let mut len = rest.len();
+        for (k, &b) in rest.iter().enumerate() {
+            if b == delimiter {
+                ends.push(k);
+            } else if b == b'\n' || b == b'\r' {
+                len = k;
+                break;
+            }
+        }
+        if len > 0 {
+            let record = &rest[..len];
+            if header_seen {
+                ends.push(len);
+                count += 1;
+                each(
+                    line,
+                    &Fields {
+                        data: record,
+                        ends,
+                        gap: 1,
+                    },
+                    (part.bytes.start + start) as u64,
+                );
+            } else {
+                header_seen = true;
+            }
+        }
+        if rest.get(len) == Some(&b'\n') {
+            line += 1;
+        }
+        start += len + 1;
+    }
+    count
 }
 
 /// Lines per part (and per content digest, see `validate`): fixed, so that a batch's identity
@@ -187,6 +250,65 @@ pub struct Part {
     pub lines: u64,
     /// Whether the part starts with the header line.
     pub header: bool,
+    /// Whether the text may hold quotes (then the CSV reader parses it).
+    pub quoted: bool,
+}
+
+/// The fields of one record, borrowed: from the file's text itself (a line without quotes) or
+/// from a parsed record.
+pub struct Fields<'a> {
+    data: &'a [u8],
+    /// Where each field ends in `data`.
+    ends: &'a [usize],
+    /// Bytes between one field's end and the next one's start: 1 (a delimiter) in a line of
+    /// text, 0 in a parsed record's concatenated fields.
+    gap: usize,
+}
+
+impl<'a> Fields<'a> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] + self.gap
+        };
+        self.data.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let (data, gap) = (self.data, self.gap);
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let f = &data[start.min(end)..end];
+            start = end + gap;
+            f
+        })
+    }
+
+    /// Bytes of all fields together (delimiters not counted).
+    pub fn bytes(&self) -> usize {
+        self.data.len() - self.gap * self.ends.len().saturating_sub(1)
+    }
+}
+
+/// Calls `each` with every record of a parsed record source, as [`Fields`].
+fn with_fields(rec: &ByteRecord, ends: &mut Vec<usize>, each: impl FnOnce(&Fields<'_>)) {
+    ends.clear();
+    ends.extend((0..rec.len()).filter_map(|i| rec.range(i)).map(|r| r.end));
+    each(&Fields {
+        data: rec.as_slice(),
+        ends,
+        gap: 0,
+    });
 }
 
 fn csv_reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -480,6 +602,91 @@ fn cell_text(cell: &Data) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every record of `text` as (line, fields), read as one part by the CSV reader or the splitter.
+    fn records(text: &[u8], quoted: bool) -> Vec<(u64, Vec<String>)> {
+        let table = Table {
+            format: Format::Text {
+                encoding: "UTF-8",
+                delimiter: b',',
+            },
+            header: vec![],
+            body: Body::Text {
+                text: text.to_vec(),
+                delimiter: b',',
+            },
+            len: text.len() as u64,
+        };
+        let part = Part {
+            bytes: 0..text.len(),
+            first_line: 1,
+            lines: 1,
+            header: true,
+            quoted,
+        };
+        let mut out = Vec::new();
+        let n = table
+            .for_each_record("t.csv", &part, |line, f, _| {
+                let fields = f.iter().map(|b| String::from_utf8_lossy(b).into_owned());
+                out.push((line, fields.collect()));
+            })
+            .unwrap_or(u64::MAX);
+        assert_eq!(n, out.len() as u64);
+        out
+    }
+
+    #[test]
+    fn lines_without_quotes_split_as_the_csv_reader_splits_them() {
+        for text in [
+            &b"h1,h2\na,b\nc,d\n"[..],
+            b"h1,h2\r\na,b\r\n\r\nc,d",
+            b"h1,h2\n\n\na,,\n,\n  \nx\n",
+            b"h1,h2\ra,b\rc,d\r",
+            b"h1,h2\na,b\rc,d\n\re,f",
+            b"\n\nh1,h2\na,b",
+            b"h1,h2",
+            b"h1,h2\n,,,\n",
+        ] {
+            let by_reader = records(text, true);
+            assert_eq!(
+                records(text, false),
+                by_reader,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        // Lines are counted in '\n', the header skipped, empty lines skipped.
+        assert_eq!(
+            records(b"h\r\n\r\na,b\r\nc\n", false),
+            vec![
+                (3, vec!["a".to_string(), "b".to_string()]),
+                (4, vec!["c".to_string()])
+            ]
+        );
+    }
+
+    #[test]
+    fn fields_of_a_parsed_record_and_of_a_line_read_alike() {
+        let rec = ByteRecord::from(vec!["ab", "", "c"]);
+        let mut ends = Vec::new();
+        with_fields(&rec, &mut ends, |f| {
+            assert_eq!(f.iter().collect::<Vec<_>>(), vec![&b"ab"[..], b"", b"c"]);
+            assert_eq!(
+                (f.len(), f.bytes(), f.get(2), f.get(3)),
+                (3, 3, Some(&b"c"[..]), None)
+            );
+        });
+        let line = Fields {
+            data: b"ab,,c",
+            ends: &[2, 3, 5],
+            gap: 1,
+        };
+        assert_eq!(line.iter().collect::<Vec<_>>(), vec![&b"ab"[..], b"", b"c"]);
+        assert_eq!(
+            (line.len(), line.bytes(), line.get(1)),
+            (3, 3, Some(&b""[..]))
+        );
+    }
 
     #[test]
     fn delimiter_is_the_most_frequent_outside_quotes() {

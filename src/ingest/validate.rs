@@ -3,14 +3,13 @@
 
 use std::collections::HashMap;
 
-use csv::ByteRecord;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use super::error::{Refusal, Rule, Violation, quote_value};
 use super::ids::IdList;
-use super::read::Format;
+use super::read::{Fields, Format};
 use crate::instrument::{Answer, Instrument, StandardColumn};
 
 /// Longest field accepted as an answer or id; longer is a broken export, not data.
@@ -377,7 +376,7 @@ impl<'a> Checker<'a> {
 
     /// Feeds a record to the digest of its range of lines (fixed-size ranges, so the batch id
     /// does not depend on how the file was split for checking).
-    fn hash_record(&mut self, line: u64, rec: &ByteRecord) {
+    fn hash_record(&mut self, line: u64, rec: &Fields<'_>) {
         let range = line.saturating_sub(1) / super::read::PART_LINES;
         if self.hash_range != Some(range) {
             self.close_digest();
@@ -386,7 +385,7 @@ impl<'a> Checker<'a> {
         // The fields with a separator after each; most are a byte or two, copied without a
         // call to memcpy each.
         let buf = &mut self.hash_buf;
-        buf.reserve(1 + rec.as_slice().len() + rec.len());
+        buf.reserve(1 + rec.bytes() + rec.len());
         buf.push(0x1e);
         for f in rec.iter() {
             if f.len() <= 4 {
@@ -405,7 +404,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks one record; a row that passes every rule is appended to the columns.
-    pub fn record(&mut self, line: u64, rec: &ByteRecord) {
+    pub fn record(&mut self, line: u64, rec: &Fields<'_>) {
         if rec.iter().all(|f| trim(f).is_empty()) {
             self.blank_rows += 1;
             return;
