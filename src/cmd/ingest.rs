@@ -36,9 +36,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         // Later files of this run must not repeat this one's respondents.
         opts.keep_ids = k + 1 < args.files.len();
         let mut data = store.data_writer(&lock, &format!("part-{k}"))?;
-        let mut sink =
-            |rows: &polars::prelude::DataFrame| data.write(rows).map_err(|e| e.to_string());
-        match check_file(path, &opts, &stored, Some(&mut sink)) {
+        match check_file(path, &opts, &stored, Some(&mut data)) {
             Err(r) => {
                 data.discard();
                 report_refusal(&r);

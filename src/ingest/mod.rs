@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::instrument::Instrument;
-use crate::store::IdSet;
+use crate::store::{DataWriter, EncodedRows, IdSet};
 
 /// What ingest needs to know besides the file.
 pub struct CheckOptions<'a> {
@@ -66,27 +66,23 @@ impl CheckedBatch {
 /// Progress bars start for files at least this large.
 const PROGRESS_MIN_BYTES: u64 = 4 << 20;
 
-/// Where accepted rows go, part by part in file order (the store's [`DataWriter`] when
-/// ingesting; nowhere when validating).
-///
-/// [`DataWriter`]: crate::store::DataWriter
-pub type Sink<'s> = &'s mut dyn FnMut(&DataFrame) -> Result<(), String>;
-
-/// One checked part of a file.
-type PartResult<'a> = Result<(validate::Checker<'a>, DataFrame), Refusal>;
+/// One checked part of a file: what was learned, the accepted rows, and those rows encoded
+/// for the store (when storing).
+type PartResult<'a> = Result<(validate::Checker<'a>, DataFrame, Option<EncodedRows>), Refusal>;
 
 /// Reads and checks one file. `stored` holds the respondent ids already stored for this
 /// survey and year (and those accepted from earlier files of the same run).
 ///
 /// A text file without quotes is checked in parts (ranges of whole lines) in parallel. The
 /// parts are taken in file order as they finish: duplicate ids are found there, and the
-/// accepted rows go to `sink` while later parts are still being checked. The outcome is the
-/// same as checking line by line.
+/// accepted rows go to `data` (already encoded on the checking thread) while later parts are
+/// still being checked. The outcome is the same as checking line by line. Without `data`
+/// (validating) the rows go nowhere.
 pub fn check_file(
     path: &Path,
     opts: &CheckOptions<'_>,
     stored: &IdSet,
-    mut sink: Option<Sink<'_>>,
+    data: Option<&mut DataWriter>,
 ) -> Result<CheckedBatch, Refusal> {
     let file = path.display().to_string();
     let table = read::open(path, &opts.read)?;
@@ -112,6 +108,24 @@ pub fn check_file(
         ));
         bar
     });
+    let store_err = |e: crate::store::StoreError| Refusal::Io {
+        file: file.clone(),
+        message: e.to_string(),
+    };
+    // The store's file is started with the schema every part's rows will have.
+    let data: Option<&DataWriter> = match data {
+        Some(w) => {
+            let empty = validate::Checker::new(opts.instrument, &plan, opts.year, 0)
+                .finish()
+                .map_err(|e| Refusal::Csv {
+                    file: file.clone(),
+                    message: e.to_string(),
+                })?;
+            w.start(empty.schema()).map_err(store_err)?;
+            Some(w)
+        }
+        None => None,
+    };
     let parts = table.parts();
     let check_part = |part: &read::Part| -> PartResult<'_> {
         let mut checker =
@@ -130,7 +144,11 @@ pub fn check_file(
             file: file.clone(),
             message: e.to_string(),
         })?;
-        Ok((checker, rows))
+        let encoded = data
+            .map(|w| w.encode(&rows))
+            .transpose()
+            .map_err(store_err)?;
+        Ok((checker, rows, encoded))
     };
     // Sized for every line up front: growing a map of a million ids rehashes it 20 times,
     // on the thread that also writes the Parquet file.
@@ -156,16 +174,19 @@ pub fn check_file(
         for (k, result) in rx {
             waiting.insert(k, result);
             while let Some(result) = waiting.remove(&next) {
-                let (checker, rows) = result?;
+                let (checker, rows, encoded) = result?;
+                let height = rows.height();
                 let rows = merge.part(checker, rows).map_err(|e| Refusal::Csv {
                     file: file.clone(),
                     message: e.to_string(),
                 })?;
-                if let Some(sink) = sink.as_mut() {
-                    sink(&rows).map_err(|message| Refusal::Io {
-                        file: file.clone(),
-                        message,
-                    })?;
+                if let Some(w) = data {
+                    // Rows dropped by the merge (repeated ids) mean encoding the rest again.
+                    let encoded = match encoded {
+                        Some(e) if rows.height() == height => e,
+                        _ => w.encode(&rows).map_err(store_err)?,
+                    };
+                    w.write(encoded).map_err(store_err)?;
                 }
                 next += 1;
             }

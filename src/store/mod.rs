@@ -74,54 +74,152 @@ pub struct NewBatch {
     pub quarantine_csv: Option<Vec<u8>>,
 }
 
-/// A batch's accepted rows being written aside (in `tmp/`), one row group at a time, while the
-/// rest of the batch is still being checked.
+/// A batch's accepted rows being written aside (in `tmp/`), one row group per part of the
+/// file: encoded and compressed on the threads that check the parts, written in file order.
 pub struct DataWriter {
     path: PathBuf,
+    started: Option<Started>,
+}
+
+struct Started {
     // Buffered: the Parquet writer serialises page headers and the footer's indexes a few
     // bytes at a time, which unbuffered is a system call each.
-    writer: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
+    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    /// What the writer itself would encode rows with (its own encoder is not public).
+    fields: Vec<pq::ParquetType>,
+    encodings: Vec<Vec<pq::Encoding>>,
+    options: pq::WriteOptions,
+}
+
+use polars_parquet::write as pq;
+
+/// Rows encoded and compressed as Parquet pages (row groups → columns → pages), ready to be
+/// written.
+pub struct EncodedRows(Vec<Vec<Vec<pq::CompressedPage>>>);
+
+/// A column's compressed pages, handed to the file writer one by one.
+struct OwnedPages {
+    pages: std::vec::IntoIter<pq::CompressedPage>,
+    current: Option<pq::CompressedPage>,
+}
+
+impl pq::FallibleStreamingIterator for OwnedPages {
+    type Item = pq::CompressedPage;
+    type Error = PolarsError;
+
+    fn advance(&mut self) -> Result<(), PolarsError> {
+        self.current = self.pages.next();
+        Ok(())
+    }
+
+    fn get(&self) -> Option<&pq::CompressedPage> {
+        self.current.as_ref()
+    }
 }
 
 impl DataWriter {
-    /// Appends rows (the first call fixes the schema; empty frames add no row group).
-    pub fn write(&mut self, df: &DataFrame) -> Result<(), StoreError> {
-        if self.writer.is_none() {
-            let file = File::create(&self.path).map_err(io(&self.path, "cannot create"))?;
-            let w = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
-                .with_compression(ParquetCompression::Lz4Raw)
-                // Null counts only: min/max statistics cost a pass per column and chiso reads
-                // whole files.
-                .with_statistics(StatisticsOptions {
-                    null_count: true,
-                    ..StatisticsOptions::empty()
-                })
-                .batched(df.schema())
-                .map_err(|e| parquet_err(&self.path, e))?;
-            self.writer = Some(w);
-        }
-        if let Some(w) = &mut self.writer
-            && df.height() > 0
-        {
-            w.write_batch(df).map_err(|e| parquet_err(&self.path, e))?;
-        }
+    /// Creates the file for rows of this schema.
+    pub fn start(&mut self, schema: &Schema) -> Result<(), StoreError> {
+        let err = |e| parquet_err(&self.path, e);
+        let file = File::create(&self.path).map_err(io(&self.path, "cannot create"))?;
+        // Null counts only: min/max statistics cost a pass per column and chiso reads whole
+        // files.
+        let statistics = StatisticsOptions {
+            null_count: true,
+            ..StatisticsOptions::empty()
+        };
+        let writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(statistics)
+            .batched(schema)
+            .map_err(err)?;
+        let arrow = polars::io::schema_to_arrow_checked(schema, CompatLevel::newest(), "parquet")
+            .map_err(err)?;
+        self.started = Some(Started {
+            writer,
+            fields: pq::to_parquet_schema(&arrow)
+                .map_err(err)?
+                .fields()
+                .to_vec(),
+            encodings: polars::io::parquet::write::get_encodings(&arrow).to_vec(),
+            options: pq::WriteOptions {
+                statistics,
+                version: pq::Version::V1,
+                compression: pq::CompressionOptions::Lz4Raw,
+                data_page_size: None,
+            },
+        });
         Ok(())
+    }
+
+    fn started(&self) -> Result<&Started, StoreError> {
+        self.started.as_ref().ok_or_else(|| StoreError::Parquet {
+            path: self.path.display().to_string(),
+            message: "the file was not started".into(),
+        })
+    }
+
+    /// Encodes and compresses rows, as the Parquet writer would (any thread may, while others
+    /// write).
+    pub fn encode(&self, df: &DataFrame) -> Result<EncodedRows, StoreError> {
+        let s = self.started()?;
+        let encode = || -> PolarsResult<EncodedRows> {
+            let mut groups = Vec::new();
+            for batch in df.iter_chunks(CompatLevel::newest(), false) {
+                if batch.is_empty() {
+                    continue;
+                }
+                let mut columns = Vec::with_capacity(batch.columns().len());
+                for ((array, field), encoding) in
+                    batch.columns().iter().zip(&s.fields).zip(&s.encodings)
+                {
+                    for pages in pq::array_to_columns(array, field.clone(), s.options, encoding)? {
+                        columns.push(
+                            pages
+                                .map(|page| {
+                                    Ok(pq::compress(page?, Vec::new(), s.options.compression)?)
+                                })
+                                .collect::<PolarsResult<Vec<_>>>()?,
+                        );
+                    }
+                }
+                groups.push(columns);
+            }
+            Ok(EncodedRows(groups))
+        };
+        encode().map_err(|e| parquet_err(&self.path, e))
+    }
+
+    /// Writes encoded rows after those written before.
+    pub fn write(&self, rows: EncodedRows) -> Result<(), StoreError> {
+        let groups = rows
+            .0
+            .into_iter()
+            .map(|columns| {
+                pq::DynIter::new(columns.into_iter().map(|pages| {
+                    Ok(pq::DynStreamingIterator::new(OwnedPages {
+                        pages: pages.into_iter(),
+                        current: None,
+                    }))
+                }))
+            })
+            .collect();
+        self.started()?
+            .writer
+            .write_row_groups(groups)
+            .map_err(|e| parquet_err(&self.path, e))
     }
 
     /// Closes the file and syncs it to disk; returns its path for [`Store::commit`].
     pub fn finish(mut self) -> Result<PathBuf, StoreError> {
-        let size = match &mut self.writer {
-            Some(w) => w.finish().map_err(|e| parquet_err(&self.path, e))?,
-            None => {
-                return Err(StoreError::Parquet {
-                    path: self.path.display().to_string(),
-                    message: "no rows were written".into(),
-                });
-            }
-        };
+        let size = self
+            .started()?
+            .writer
+            .finish()
+            .map_err(|e| parquet_err(&self.path, e))?;
         // Dropping the buffer writes its last bytes but cannot report an error; a file shorter
         // than the writer says is how a failed last write shows.
-        drop(self.writer);
+        drop(self.started.take());
         let on_disk = fs::metadata(&self.path)
             .map_err(io(&self.path, "cannot read the size of"))?
             .len();
@@ -141,7 +239,7 @@ impl DataWriter {
 
     /// Drops what was written (a refused or already-stored batch).
     pub fn discard(self) {
-        drop(self.writer);
+        drop(self.started);
         let _ = fs::remove_file(&self.path);
     }
 }
@@ -279,7 +377,7 @@ impl Store {
         fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
         Ok(DataWriter {
             path: tmp.join(format!("{name}.parquet")),
-            writer: None,
+            started: None,
         })
     }
 
