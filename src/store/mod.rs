@@ -23,6 +23,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use polars_parquet::write as pq;
 use thiserror::Error;
 
 /// Respondent ids, hashed fast (they come from the analyst's own files, not an adversary).
@@ -90,8 +91,6 @@ struct Started {
     encodings: Vec<Vec<pq::Encoding>>,
     options: pq::WriteOptions,
 }
-
-use polars_parquet::write as pq;
 
 /// Rows encoded and compressed as Parquet pages (row groups → columns → pages), ready to be
 /// written.
@@ -442,4 +441,55 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io(dir, "cannot sync the directory"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two parts of rows with blanks, written by a [`DataWriter`] and by polars' own writer.
+    #[test]
+    fn rows_encoded_apart_make_the_file_polars_itself_writes() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let part = |ids: &[&str], a: &[Option<i32>]| -> PolarsResult<DataFrame> {
+            df!(
+                "respondent_id" => ids,
+                "unit_id" => ["Na Rì"; 3],
+                "weight" => [Some(1.5), None, Some(0.25)],
+                "A1" => a,
+            )
+        };
+        let parts = [
+            part(&["R1", "R2", "R3"], &[Some(4), None, Some(5)])?,
+            part(&["R4", "R5", "R6"], &[None, Some(1), Some(3)])?,
+        ];
+        let store = Store::open_or_create(dir.path())?;
+        let lock = store.lock()?;
+        let mut w = store.data_writer(&lock, "x")?;
+        w.start(parts[0].schema())?;
+        let encoded: Vec<EncodedRows> = parts
+            .iter()
+            .map(|p| w.encode(p))
+            .collect::<Result<_, _>>()?;
+        for e in encoded {
+            w.write(e)?;
+        }
+        let ours = fs::read(w.finish()?)?;
+
+        let theirs = dir.path().join("polars.parquet");
+        let mut pw = ParquetWriter::new(File::create(&theirs)?)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(StatisticsOptions {
+                null_count: true,
+                ..StatisticsOptions::empty()
+            })
+            .batched(parts[0].schema())?;
+        for p in &parts {
+            pw.write_batch(p)?;
+        }
+        pw.finish()?;
+        drop(pw);
+        assert_eq!(ours, fs::read(&theirs)?);
+        Ok(())
+    }
 }
