@@ -300,7 +300,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Calls `each` with every record of a parsed record source, as [`Fields`].
+/// Calls `each` with a parsed record's fields.
 fn with_fields(rec: &ByteRecord, ends: &mut Vec<usize>, each: impl FnOnce(&Fields<'_>)) {
     ends.clear();
     ends.extend((0..rec.len()).filter_map(|i| rec.range(i)).map(|r| r.end));

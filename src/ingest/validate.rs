@@ -242,14 +242,18 @@ const NO_ANSWER: i32 = i32::MIN;
 
 /// A column of answer codes, null where blank.
 fn answer_column(name: &str, mut values: Vec<i32>) -> Int32Chunked {
-    let validity = values.contains(&NO_ANSWER).then(|| {
-        let bits: polars_arrow::bitmap::Bitmap = values.iter().map(|v| *v != NO_ANSWER).collect();
-        // What lies under a null is not an answer; zero keeps the column's bytes the same run to run.
-        for v in values.iter_mut().filter(|v| **v == NO_ANSWER) {
-            *v = 0;
-        }
-        bits
-    });
+    // What lies under a null is not an answer; zero keeps the column's bytes the same run to run.
+    let answered: polars_arrow::bitmap::Bitmap = values
+        .iter_mut()
+        .map(|v| {
+            let answered = *v != NO_ANSWER;
+            if !answered {
+                *v = 0;
+            }
+            answered
+        })
+        .collect();
+    let validity = (answered.unset_bits() > 0).then_some(answered);
     Int32Chunked::from_vec_validity(name.into(), values, validity)
 }
 
@@ -458,7 +462,8 @@ impl<'a> Checker<'a> {
                     }
                     [d] if d.is_ascii_digit() => {
                         let code = i32::from(d - b'0');
-                        if self.tables[q].0[(code + 128) as usize] != Answer::OutOfScale {
+                        let scale = &self.inst.questions[q].scale;
+                        if self.tables[q].classify(scale, code) != Answer::OutOfScale {
                             self.row_answers[q] = Some(code);
                             continue;
                         }

@@ -127,8 +127,9 @@ impl DataWriter {
             null_count: true,
             ..StatisticsOptions::empty()
         };
+        let compression = ParquetCompression::Lz4Raw;
         let writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
-            .with_compression(ParquetCompression::Lz4Raw)
+            .with_compression(compression)
             .with_statistics(statistics)
             .batched(schema)
             .map_err(err)?;
@@ -144,7 +145,7 @@ impl DataWriter {
             options: pq::WriteOptions {
                 statistics,
                 version: pq::Version::V1,
-                compression: pq::CompressionOptions::Lz4Raw,
+                compression: compression.into(),
                 data_page_size: None,
             },
         });
