@@ -5,36 +5,13 @@
 mod util;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
-use util::Dir;
-
-fn root(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-type Row = BTreeMap<String, String>;
-
-fn rows(text: &str) -> Vec<Row> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let headers = r.headers().expect("a header").clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("a record");
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
+use util::{Dir, Row, csv_rows, root};
 
 fn read(d: &Dir, path: &str) -> Vec<Row> {
-    rows(&std::fs::read_to_string(d.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}")))
+    csv_rows(
+        &std::fs::read_to_string(d.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}")),
+    )
 }
 
 fn num(r: &Row, k: &str) -> f64 {

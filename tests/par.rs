@@ -5,35 +5,18 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use util::Dir;
-
-fn root(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
+use util::{Dir, Row, csv_rows, root};
 
 /// Rows of a CSV as maps, keyed by `unit_id`.
-fn by_unit(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let headers = r.headers().expect("a header").clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("a record");
-            let row: BTreeMap<String, String> = headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect();
-            (row["unit_id"].clone(), row)
-        })
+fn by_unit(text: &str) -> BTreeMap<String, Row> {
+    csv_rows(text)
+        .into_iter()
+        .map(|row| (row["unit_id"].clone(), row))
         .collect()
 }
 
-fn number(row: &BTreeMap<String, String>, col: &str) -> f64 {
+fn number(row: &Row, col: &str) -> f64 {
     row[col]
         .parse()
         .unwrap_or_else(|_| panic!("{col} is not a number in {row:?}"))

@@ -4,44 +4,30 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use util::Dir;
+use util::{Dir, Row, csv_rows, root};
 
 fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/design")
-        .join(name)
-        .display()
-        .to_string()
+    root(&format!("tests/fixtures/design/{name}"))
 }
 
 type Key = (String, String, String, String);
 
 /// A CSV as rows of named fields, keyed by (unit_id, level, code, measure).
-fn table(text: &str, scenario: Option<&str>) -> BTreeMap<Key, BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let headers = r.headers().expect("a header").clone();
-    let mut out = BTreeMap::new();
-    for rec in r.records() {
-        let rec = rec.expect("a record");
-        let row: BTreeMap<String, String> = headers
-            .iter()
-            .zip(rec.iter())
-            .map(|(h, v)| (h.to_string(), v.to_string()))
-            .collect();
-        if scenario.is_some_and(|s| row.get("scenario").map(String::as_str) != Some(s)) {
-            continue;
-        }
-        let key = (
-            row["unit_id"].clone(),
-            row["level"].clone(),
-            row["code"].clone(),
-            row["measure"].clone(),
-        );
-        out.insert(key, row);
-    }
-    out
+fn table(text: &str, scenario: Option<&str>) -> BTreeMap<Key, Row> {
+    csv_rows(text)
+        .into_iter()
+        .filter(|row| scenario.is_none_or(|s| row.get("scenario").map(String::as_str) == Some(s)))
+        .map(|row| {
+            let key = (
+                row["unit_id"].clone(),
+                row["level"].clone(),
+                row["code"].clone(),
+                row["measure"].clone(),
+            );
+            (key, row)
+        })
+        .collect()
 }
 
 fn close(got: &str, want: &str, rel: f64) -> bool {

@@ -37,6 +37,33 @@ impl Run {
     }
 }
 
+/// A path in the repository, as a string for command lines.
+pub fn root(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+/// A CSV's field names to values, one map per row.
+pub type Row = BTreeMap<String, String>;
+
+/// The rows of a CSV text with a header, as [`Row`]s.
+pub fn csv_rows(text: &str) -> Vec<Row> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().expect("a header").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a record");
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
 pub fn chiso() -> Command {
     Command::new(env!("CARGO_BIN_EXE_chiso"))
 }
