@@ -7,8 +7,10 @@
 pub mod cli;
 pub mod cmd;
 pub mod compare;
+pub mod definition;
 pub mod demo;
 pub mod estimate;
+pub mod files;
 pub mod ingest;
 pub mod instrument;
 pub mod methodology;

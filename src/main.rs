@@ -1,3 +1,4 @@
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -7,9 +8,11 @@ fn main() -> ExitCode {
     match chiso::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err}");
+            // Never a panic when stderr is closed or full: the exit status still tells.
+            let mut e = std::io::stderr();
+            let _ = writeln!(e, "error: {err}");
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                let _ = writeln!(e, "  caused by: {cause}");
             }
             chiso::cmd::exit_code_of(&err)
         }

@@ -91,10 +91,9 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let lang = args.lang.get();
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let outputs = crate::files::Outputs::begin(&args.out)?;
     if args.par {
-        return run_par(&args, &store, &manifest, lang);
+        return run_par(&args, outputs, &store, &manifest, lang);
     }
     let survey = args.survey.clone().unwrap_or_default();
     let mut years: Vec<i32> = match (args.from, args.to) {
@@ -117,7 +116,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let id = scored.last().map(|y| y.inst.id.clone()).unwrap_or_default();
     let (changes, excluded) = compare_years(&scored.iter().collect::<Vec<_>>())?;
     let excluded_path = args.out.join("compare_excluded.csv");
-    out::write_excluded(&excluded_path, &id, &excluded)?;
+    out::write_excluded(&outputs.dir().join("compare_excluded.csv"), &id, &excluded)?;
     let (n, up, down) = {
         let all: Vec<&Change> = changes.iter().flatten().collect();
         (
@@ -129,9 +128,9 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let main = if trend {
         let rows = trend_rows(&scored, &changes);
         let path = args.out.join("trend.csv");
-        out::write_trend_csv(&path, &id, &rows)?;
+        out::write_trend_csv(&outputs.dir().join("trend.csv"), &id, &rows)?;
         out::write_xlsx(
-            &args.out.join("compare.xlsx"),
+            &outputs.dir().join("compare.xlsx"),
             &id,
             None,
             Some(&rows),
@@ -143,9 +142,9 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     } else {
         let rows = &changes[0];
         let path = args.out.join("compare.csv");
-        out::write_csv(&path, &id, rows)?;
+        out::write_csv(&outputs.dir().join("compare.csv"), &id, rows)?;
         out::write_xlsx(
-            &args.out.join("compare.xlsx"),
+            &outputs.dir().join("compare.xlsx"),
             &id,
             Some(rows),
             None,
@@ -155,6 +154,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         )?;
         path
     };
+    outputs.commit()?;
     say!(
         "{id} {}: {n} changes tested ({up} up, {down} down at 5 % after Benjamini–Hochberg); {} left out",
         years
@@ -220,6 +220,7 @@ fn trend_rows(years: &[Year], changes: &[Vec<Change>]) -> Vec<TrendRow> {
 /// `chiso compare --par`: the CCHC index of two years.
 fn run_par(
     args: &CompareArgs,
+    outputs: crate::files::Outputs,
     store: &Store,
     manifest: &Manifest,
     lang: Lang,
@@ -245,9 +246,9 @@ fn run_par(
     let (rf, rt) = (year(from, af)?, year(to, at)?);
     let rows = par_changes(&rf, &rt, method.ci_level);
     let path = args.out.join("compare_par.csv");
-    out::write_par_csv(&path, from, to, &rows)?;
+    out::write_par_csv(&outputs.dir().join("compare_par.csv"), from, to, &rows)?;
     out::write_xlsx(
-        &args.out.join("compare.xlsx"),
+        &outputs.dir().join("compare.xlsx"),
         &method.id,
         None,
         None,
@@ -255,6 +256,7 @@ fn run_par(
         Some((from, to, &rows)),
         lang,
     )?;
+    outputs.commit()?;
     say!("{} {from} → {to}: {} units", method.id, rows.len());
     for r in &rows {
         say!(

@@ -24,8 +24,23 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let out = args.out;
     let store_dir = out.join("store");
-    // A fresh store each run: remove the previous demo's (only if it is a chiso store).
+    // A fresh store each run: remove the previous demo's, only if it is a chiso store that
+    // holds nothing but the demo's own sample batches.
     if store_dir.join("manifest.json").is_file() {
+        let samples = out.join("batches").display().to_string();
+        let manifest = crate::store::Manifest::read(&store_dir)?;
+        if let Some(b) = manifest
+            .batches
+            .iter()
+            .find(|b| !b.source.starts_with(&samples))
+        {
+            return Err(super::UsageError(format!(
+                "{} holds batches that are not the demo's (e.g. {}), so the demo will not replace it\n  hint: choose another --out for the demo",
+                store_dir.display(),
+                b.source
+            ))
+            .into());
+        }
         std::fs::remove_dir_all(&store_dir)
             .with_context(|| format!("cannot remove the old demo store {}", store_dir.display()))?;
     } else if store_dir.exists() {

@@ -62,7 +62,11 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
                 stored.extend(b.accepted_ids.iter().cloned());
-                checked.push((b, data.finish()?));
+                let data = data.finish().map_err(|e| Refusal::Store {
+                    file: b.file.clone(),
+                    message: e.to_string(),
+                })?;
+                checked.push((b, data));
             }
         }
     }
@@ -70,7 +74,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         for (_, data) in &checked {
             let _ = std::fs::remove_file(data);
         }
-        eprintln!(
+        tell!(
             "nothing stored: {refused} of {} file(s) refused",
             args.files.len()
         );
@@ -106,7 +110,14 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let entries: Vec<BatchEntry> = batches.iter().map(|b| b.entry.clone()).collect();
-    store.commit(&lock, manifest, batches)?;
+    if let Err(e) = store.commit(&lock, manifest, batches) {
+        for (_, data) in &checked {
+            let _ = std::fs::remove_file(data);
+        }
+        return Err(anyhow::Error::new(e).context(
+            "the batches could not be stored; the store is as it was before this run\n  hint: the files are fine; free disk space or fix the store folder's permissions, then run again",
+        ));
+    }
     let mut code = exit::OK;
     for ((b, _), e) in checked.iter().zip(&entries) {
         print_summary(b, args.read.show);
@@ -134,8 +145,10 @@ pub(super) fn read_options(r: &ReadArgs) -> ReadOptions {
 }
 
 pub(super) fn report_refusal(r: &Refusal) {
-    eprintln!("error: {r}");
-    eprintln!("  the file was refused whole; fix it and run again");
+    tell!("error: {r}");
+    if !matches!(r, Refusal::Store { .. }) {
+        tell!("  the file was refused whole; fix it and run again");
+    }
 }
 
 /// The summary of one checked file, and its first problems on stderr.
@@ -174,7 +187,7 @@ pub(super) fn print_summary(b: &CheckedBatch, show: usize) {
     }
     let mut hinted = HashSet::new();
     for v in b.violations.iter().take(show) {
-        eprintln!(
+        tell!(
             "{}:{}: {}: {} [{}]",
             b.file,
             v.line,
@@ -183,11 +196,11 @@ pub(super) fn print_summary(b: &CheckedBatch, show: usize) {
             v.rule.code()
         );
         if hinted.insert(v.rule) {
-            eprintln!("  hint: {}", v.rule.hint());
+            tell!("  hint: {}", v.rule.hint());
         }
     }
     if b.violations.len() > show {
-        eprintln!(
+        tell!(
             "{}: … and {} more problems",
             b.file,
             b.violations.len() - show

@@ -13,6 +13,15 @@ macro_rules! say {
     }};
 }
 
+/// `eprintln!` that never panics: a closed or full stderr (`2>/dev/full`) loses the message,
+/// not the command's work.
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod batches;
 mod compare;
 mod demo;

@@ -138,27 +138,27 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
     let method = par::load(&args.par_method.method)?;
     let assessment = par::assessment::read(&args.assessment, &method)?;
     if assessment.entries.is_empty() {
-        return Err(super::UsageError(format!(
+        // A file refused (exit 1), as README says: the data is wrong, not the command line.
+        anyhow::bail!(
             "{}: the assessment has no rows\n  hint: one row per unit and criterion: unit_id,criterion,self_score,appraised_score,note",
             args.assessment.display()
-        ))
-        .into());
+        );
     }
     let store = Store::open(&args.store.store)?;
     let surveys = StoreSurveys::load(&store, &store.manifest()?, &method, args.year)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
     let result = par::compute(&method, &assessment, &surveys, seed);
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let outputs = crate::files::Outputs::begin(&args.out)?;
     let lang = args.lang.get();
-    crate::render::par::write_csv(&args.out, args.year, &result)?;
+    crate::render::par::write_csv(outputs.dir(), args.year, &result)?;
     crate::render::par::write_xlsx(
-        &args.out.join("par.xlsx"),
+        &outputs.dir().join("par.xlsx"),
         args.year,
         &method,
         &result,
         lang,
     )?;
+    outputs.commit()?;
     let assessed = assessment.units();
     let unassessed: Vec<&str> = surveys
         .units()
@@ -166,7 +166,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
         .filter(|u| !assessed.contains(u))
         .collect();
     if !unassessed.is_empty() {
-        eprintln!(
+        tell!(
             "note: {} unit(s) have survey answers but no assessment rows and get no index: {}",
             unassessed.len(),
             unassessed.join(", ")

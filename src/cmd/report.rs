@@ -37,9 +37,33 @@ fn slug(s: &str) -> String {
 struct Charts<'a> {
     dir: &'a Path,
     written: Vec<(PathBuf, PathBuf)>,
+    /// The file-name part given to each unit: slug → unit.
+    slugs: BTreeMap<String, String>,
 }
 
 impl Charts<'_> {
+    /// A unit's part of a chart file name: its slug, at most 40 characters, with a short hash
+    /// of the exact name when another unit (or the all-units charts, `all`) has that slug.
+    fn unit_part(&mut self, unit: &str) -> String {
+        let base: String = slug(unit).chars().take(40).collect();
+        let base = match base.trim_end_matches('-') {
+            "" => "unit".to_string(),
+            b => b.to_string(),
+        };
+        match self.slugs.get(&base) {
+            Some(u) if u == unit => base,
+            None => {
+                self.slugs.insert(base.clone(), unit.to_string());
+                base
+            }
+            Some(_) => {
+                use sha2::Digest as _;
+                let h = sha2::Sha256::digest(unit.as_bytes());
+                format!("{base}-{:02x}{:02x}{:02x}", h[0], h[1], h[2])
+            }
+        }
+    }
+
     fn add(
         &mut self,
         blocks: &mut Vec<Block>,
@@ -568,7 +592,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let lang = args.lang.get();
     let vi = lang == Lang::Vi;
     let store = Store::open(&args.store.store)?;
-    let out = &args.out;
+    // Everything is written into a staging folder and moved into --out together at the end.
+    let outputs = crate::files::Outputs::begin(&args.out)?;
+    let out = outputs.dir().to_path_buf();
     let chart_dir = out.join("charts");
     let table_dir = out.join("tables");
     std::fs::create_dir_all(&table_dir)
@@ -577,6 +603,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut charts = Charts {
         dir: &chart_dir,
         written: Vec::new(),
+        slugs: BTreeMap::from([("all".to_string(), ALL.to_string())]),
     };
     let mut sections = Vec::new();
     let mut notes = Vec::new();
@@ -595,7 +622,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         let y = match score_year(&store, &manifest, id, args.year) {
             Ok(y) => y,
             Err(e) => {
-                eprintln!("note: {id} {} left out of the report: {e:#}", args.year);
+                tell!("note: {id} {} left out of the report: {e:#}", args.year);
                 continue;
             }
         };
@@ -666,10 +693,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             &format!("{id}-scores-all"),
         )?;
         for u in &units {
+            let part = charts.unit_part(u);
             charts.add(
                 &mut blocks,
                 figures::element_scores(&ctx, &y.estimates, u),
-                &format!("{id}-scores-{}", slug(u)),
+                &format!("{id}-scores-{part}"),
             )?;
         }
         for e in &y.inst.elements {
@@ -726,10 +754,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                         &format!("{id}-change-all"),
                     )?;
                     for u in &units {
+                        let part = charts.unit_part(u);
                         charts.add(
                             &mut blocks,
                             figures::dumbbell(&cctx, changes, from, u, n_of(u)),
-                            &format!("{id}-change-{}", slug(u)),
+                            &format!("{id}-change-{part}"),
                         )?;
                     }
                     blocks.push(change_table(id, changes, from, to, lang));
@@ -741,7 +770,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                         )));
                     }
                 }
-                Err(e) => eprintln!("note: {id} {c} not compared: {e:#}"),
+                Err(e) => tell!("note: {id} {c} not compared: {e:#}"),
             }
         }
         let stored_years: BTreeSet<i32> = manifest
@@ -822,10 +851,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             "par-rank-intervals",
         )?;
         for t in &r.totals {
+            let part = charts.unit_part(&t.unit_id);
             charts.add(
                 &mut blocks,
                 figures::par_points(&par_method, &r, &t.unit_id, args.year, lang),
-                &format!("par-points-{}", slug(&t.unit_id)),
+                &format!("par-points-{part}"),
             )?;
         }
         if let (Some(c), Some(ca)) = (args.compare, &args.compare_assessment) {
@@ -916,14 +946,16 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         notes,
     };
     let path = out.join("report.html");
-    std::fs::write(&path, crate::render::report::html(&report))
+    crate::files::create_synced(&path, crate::render::report::html(&report).as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
+    let n_charts = charts.written.len();
+    outputs.commit()?;
     say!(
         "report: {} ({} charts as PNG and SVG in {}, tables in {})",
-        path.display(),
-        charts.written.len(),
-        chart_dir.display(),
-        table_dir.display()
+        args.out.join("report.html").display(),
+        n_charts,
+        args.out.join("charts").display(),
+        args.out.join("tables").display()
     );
     Ok(ExitCode::SUCCESS)
 }

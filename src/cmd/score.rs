@@ -21,8 +21,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let rows = store.scan(&manifest, &inst.id, args.survey.year)?;
     let estimates = estimate::score(rows, &inst, &method)
         .with_context(|| format!("scoring {} {}", inst.id, args.survey.year))?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let outputs = crate::files::Outputs::begin(&args.out)?;
+    let stage = outputs.dir();
     let lang = args.lang.get();
     let labels = labels(&inst, lang);
     let ctx = TableContext {
@@ -33,17 +33,18 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         ci_level: method.ci_level,
         lang,
     };
-    let csv = args.out.join("scores.csv");
     // The workbook takes the longest (it is compressed); the text tables are written beside it.
     std::thread::scope(|s| -> anyhow::Result<()> {
         let text = s.spawn(|| -> anyhow::Result<()> {
-            scores::write_csv(&csv, &ctx, &estimates)?;
-            scores::write_json(&args.out.join("scores.json"), &ctx, &estimates)
+            scores::write_csv(&stage.join("scores.csv"), &ctx, &estimates)?;
+            scores::write_json(&stage.join("scores.json"), &ctx, &estimates)
         });
-        scores::write_xlsx(&args.out.join("scores.xlsx"), &ctx, &estimates)?;
+        scores::write_xlsx(&stage.join("scores.xlsx"), &ctx, &estimates)?;
         text.join()
             .map_err(|_| anyhow::anyhow!("writing scores.csv and scores.json failed"))?
     })?;
+    outputs.commit()?;
+    let csv = args.out.join("scores.csv");
     let units = estimates
         .iter()
         .map(|e| e.unit_id.as_str())

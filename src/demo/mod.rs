@@ -227,12 +227,16 @@ pub fn write_samples(dir: &Path) -> anyhow::Result<Vec<(String, i32, PathBuf)>> 
         for (survey, per_unit, seed) in SURVEYS {
             let inst = crate::instrument::load(survey)?;
             let path = dir.join(format!("{survey}-{year}.csv"));
-            std::fs::write(&path, survey_batch(&inst, year, per_unit, seed))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::files::replace(
+                &path,
+                dir,
+                survey_batch(&inst, year, per_unit, seed).as_bytes(),
+            )
+            .with_context(|| format!("cannot write {}", path.display()))?;
             files.push((survey.to_string(), year, path));
         }
         let path = dir.join(format!("assessment-{year}.csv"));
-        std::fs::write(&path, assessment(&method, year, 7))
+        crate::files::replace(&path, dir, assessment(&method, year, 7).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         files.push(("assessment".to_string(), year, path));
     }

@@ -1,7 +1,6 @@
 //! Confidence intervals: logit and Wilson for proportions, Wald with a t quantile for means.
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
-
+use super::dist;
 use crate::methodology::CiMethod;
 
 /// The two-sided t quantile for `level` with `df` degrees of freedom (None when df < 1).
@@ -9,13 +8,12 @@ pub fn t_quantile(level: f64, df: i64) -> Option<f64> {
     if df < 1 {
         return None;
     }
-    let t = StudentsT::new(0.0, 1.0, df as f64).ok()?;
-    Some(t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+    Some(dist::t_two_sided_quantile(level, df as f64))
 }
 
 /// The two-sided normal quantile for `level` (1.959963984540054 at 0.95).
 pub fn normal_quantile(level: f64) -> f64 {
-    Normal::standard().inverse_cdf(0.5 + level / 2.0)
+    dist::normal_two_sided_quantile(level)
 }
 
 /// Interval for a mean: estimate ± t·se.
@@ -34,7 +32,7 @@ pub fn proportion(method: CiMethod, p: f64, se: f64, t: f64) -> (f64, f64) {
     }
     match method {
         CiMethod::Logit => {
-            let l = (p / (1.0 - p)).ln();
+            let l = dist::ln(p / (1.0 - p));
             let h = t * se / (p * (1.0 - p));
             (expit(l - h), expit(l + h))
         }
@@ -49,7 +47,7 @@ pub fn proportion(method: CiMethod, p: f64, se: f64, t: f64) -> (f64, f64) {
 }
 
 fn expit(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    1.0 / (1.0 + dist::exp(-x))
 }
 
 #[cfg(test)]

@@ -9,11 +9,13 @@
 //! stratum × PSU); everything after works on that small table.
 
 mod design;
+mod dist;
 mod distribution;
 mod interval;
 mod totals;
 
 pub use design::{Design, DesignError};
+pub use dist::t_two_sided_p;
 pub use distribution::{Distributions, distributions};
 pub use interval::normal_quantile;
 
@@ -529,7 +531,17 @@ fn domain(
                 z[k] += a * (sum_of(&ratio.y, row) - r * sum_of(&ratio.x, row)) / x;
             }
         }
-        let var = design.variance(&strata, &z);
+        // Nothing to estimate from (no children, no valid answer, sums beyond range): the
+        // figure is empty and flagged, never 0 with se 0.
+        let no_data = s.terms.is_empty() || !est.is_finite();
+        if no_data {
+            est = f64::NAN;
+        }
+        let var = if no_data {
+            f64::NAN
+        } else {
+            design.variance(&strata, &z)
+        };
         let se = var.sqrt();
         let n = sum(s.n).round() as u64;
         let (lo, hi) = match (t, s.kind) {
@@ -541,7 +553,7 @@ fn domain(
             design_effect(var, est, &s.terms[0].1, m, &sum)
         });
         let mut flags = Vec::new();
-        if !est.is_finite() {
+        if no_data {
             flags.push("no_data");
         }
         if df < 1 {

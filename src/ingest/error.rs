@@ -8,6 +8,11 @@ use thiserror::Error;
 pub enum Refusal {
     #[error("{file}: cannot read the file: {message}")]
     Io { file: String, message: String },
+    /// Writing the store failed while this file was being stored: the file itself is fine.
+    #[error(
+        "{file}: could not be stored: {message}\n  hint: the file is fine; free disk space or fix the store folder's permissions, then run again (nothing was stored)"
+    )]
+    Store { file: String, message: String },
     #[error(
         "{file}: the file is empty\n  hint: export the sheet again; the first line must be the header"
     )]
@@ -79,6 +84,7 @@ pub enum Rule {
     MissingDesign,
     YearMismatch,
     UnknownCategory,
+    BadUnitId,
 }
 
 impl Rule {
@@ -96,6 +102,7 @@ impl Rule {
             Rule::MissingDesign => "missing_design",
             Rule::YearMismatch => "year_mismatch",
             Rule::UnknownCategory => "unknown_category",
+            Rule::BadUnitId => "bad_unit_id",
         }
     }
 
@@ -118,7 +125,7 @@ impl Rule {
                 "use a code of the scale, blank for no answer, or the not-applicable code"
             }
             Rule::BadWeight => {
-                "weights are positive numbers; drop the column if the sample is self-weighting"
+                "weights are positive numbers up to 1e12; drop the column if the sample is self-weighting"
             }
             Rule::BadFpc => {
                 "fpc is the population size (≥ 1) or the sampling fraction (0 < f ≤ 1) of the stratum"
@@ -129,6 +136,9 @@ impl Rule {
             }
             Rule::UnknownCategory => {
                 "use one of the values the questionnaire declares for this column"
+            }
+            Rule::BadUnitId => {
+                "a unit name has at most 100 characters, and `ALL` stands for all units together: name the commune, agency or school"
             }
         }
     }

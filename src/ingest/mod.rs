@@ -10,8 +10,9 @@ mod ids;
 pub mod read;
 mod validate;
 
-pub use error::{Refusal, Rule, Violation};
+pub use error::{Refusal, Rule, Violation, quote_value};
 pub use read::{Format, ReadOptions};
+pub use validate::{MAX_UNIT_CHARS, MAX_WEIGHT, unit_id_problem};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -108,7 +109,7 @@ pub fn check_file(
         ));
         bar
     });
-    let store_err = |e: crate::store::StoreError| Refusal::Io {
+    let store_err = |e: crate::store::StoreError| Refusal::Store {
         file: file.clone(),
         message: e.to_string(),
     };

@@ -361,11 +361,12 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
 
 /// Reads a whole file; a large one in pieces on several threads (copying a national batch out
 /// of the page cache on one thread was a twentieth of the whole ingest, before any checking).
+/// Positioned reads are `pread` on Unix and `ReadFile` at an offset on Windows; elsewhere the
+/// file is read whole on one thread.
 fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     {
         use rayon::prelude::*;
-        use std::os::unix::fs::FileExt;
         const PIECE: usize = 8 << 20;
         let file = std::fs::File::open(path)?;
         let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
@@ -374,14 +375,41 @@ fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
             bytes
                 .par_chunks_mut(PIECE)
                 .enumerate()
-                .try_for_each(|(k, piece)| file.read_exact_at(piece, (k * PIECE) as u64))?;
+                .try_for_each(|(k, piece)| read_exact_at(&file, piece, (k * PIECE) as u64))?;
             // A file that grew while it was read is read again whole, as `fs::read` would.
-            if file.read_at(&mut [0u8; 1], len as u64)? == 0 {
+            if read_at(&file, &mut [0u8; 1], len as u64)? == 0 {
                 return Ok(bytes);
             }
         }
     }
     std::fs::read(path)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+/// Windows' positioned read also moves the file pointer; every caller here gives its offset.
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+#[cfg(any(unix, windows))]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match read_at(file, buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Turns the file's bytes into UTF-8, recognising the encoding from the content.
@@ -530,12 +558,133 @@ fn unterminated_quote(text: &[u8], last_start: usize, delimiter: u8) -> Option<u
     (state == S::Quoted).then_some(opened_on)
 }
 
+/// Most columns a sheet's cells may span (a questionnaire has a few hundred at most).
+pub const MAX_SHEET_COLUMNS: u32 = 1024;
+/// Most fields a sheet may hold: rows with a cell × the columns its cells span.
+pub const MAX_SHEET_FIELDS: u64 = 50_000_000;
+/// Largest uncompressed size of a workbook's parts (its XML), all together.
+pub const MAX_UNCOMPRESSED_BYTES: u64 = 2 << 30;
+
+/// "XFD1048576": a cell's name, from its 0-based row and column.
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col as usize;
+    loop {
+        letters.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&letters),
+        u64::from(row) + 1
+    )
+}
+
+/// Refuses a zipped workbook whose parts unpack to more than [`MAX_UNCOMPRESSED_BYTES`].
+fn check_unpacked_size(file: &str, bytes: &[u8]) -> Result<(), Refusal> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not a zip: the workbook reader says what it is
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        if let Ok(f) = zip.by_index_raw(i) {
+            total = total.saturating_add(f.size());
+        }
+    }
+    if total > MAX_UNCOMPRESSED_BYTES {
+        return Err(Refusal::Workbook {
+            file: file.to_string(),
+            message: format!(
+                "its parts unpack to {} MB, more than the {} MB chiso reads\n  hint: save the data sheet alone, or export it as CSV UTF-8",
+                total >> 20,
+                MAX_UNCOMPRESSED_BYTES >> 20
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The non-empty cells of a sheet, row by row, read one at a time (never a grid sized by the
+/// sheet's declared or used range), within [`MAX_SHEET_COLUMNS`].
+#[derive(Default)]
+struct SparseSheet {
+    /// (row, [(column, text)]), rows in order.
+    rows: Vec<(u32, Vec<(u32, String)>)>,
+    min_col: u32,
+    max_col: u32,
+    cells: u64,
+}
+
+impl SparseSheet {
+    fn push(&mut self, file: &str, row: u32, col: u32, text: String) -> Result<(), Refusal> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        if self.cells == 0 {
+            (self.min_col, self.max_col) = (col, col);
+        }
+        self.cells += 1;
+        self.min_col = self.min_col.min(col);
+        self.max_col = self.max_col.max(col);
+        if self.max_col - self.min_col >= MAX_SHEET_COLUMNS {
+            let far = if col == self.max_col {
+                col
+            } else {
+                self.max_col
+            };
+            return Err(Refusal::Workbook {
+                file: file.to_string(),
+                message: format!(
+                    "cell {} holds a value, but the sheet's cells then span more than {MAX_SHEET_COLUMNS} columns\n  hint: delete stray cells far to the right of the table (Ctrl+End shows the last used cell)",
+                    cell_name(row, far)
+                ),
+            });
+        }
+        match self.rows.last_mut() {
+            Some((r, cells)) if *r == row => cells.push((col, text)),
+            _ => self.rows.push((row, vec![(col, text)])),
+        }
+        let width = u64::from(self.max_col - self.min_col + 1);
+        if self.rows.len() as u64 * width > MAX_SHEET_FIELDS {
+            return Err(Refusal::Workbook {
+                file: file.to_string(),
+                message: format!(
+                    "the sheet holds more than {MAX_SHEET_FIELDS} fields ({} rows with values × {width} columns) by cell {}\n  hint: split the batch into several files, or delete stray cells far from the table",
+                    self.rows.len(),
+                    cell_name(row, col)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records as wide as the cells span, each with its sheet row (1-based).
+    fn records(self) -> Vec<(u64, ByteRecord)> {
+        let width = (self.max_col - self.min_col + 1) as usize;
+        let mut out = Vec::with_capacity(self.rows.len());
+        let mut fields: Vec<&str> = vec![""; width];
+        for (row, cells) in &self.rows {
+            fields.iter_mut().for_each(|f| *f = "");
+            for (col, text) in cells {
+                fields[(col - self.min_col) as usize] = text;
+            }
+            out.push((u64::from(*row) + 1, ByteRecord::from(fields.clone())));
+        }
+        out
+    }
+}
+
 fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table, Refusal> {
     let len = bytes.len() as u64;
     let bad = |message: String| Refusal::Workbook {
         file: file.to_string(),
         message,
     };
+    check_unpacked_size(file, &bytes)?;
     let mut wb =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let names = wb.sheet_names();
@@ -554,16 +703,41 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
             .cloned()
             .ok_or_else(|| bad("the workbook has no sheets".into()))?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
-    let first_row = range.start().map(|(r, _)| u64::from(r) + 1).unwrap_or(1);
-    let width = range.width();
-    let mut rows = range.rows().enumerate().map(|(i, row)| {
-        let mut rec = ByteRecord::new();
-        for cell in row.iter().take(width) {
-            rec.push_field(cell_text(cell).as_bytes());
+    let mut cells = SparseSheet::default();
+    match &mut wb {
+        calamine::Sheets::Xlsx(x) => {
+            let mut r = x
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| bad(e.to_string()))?;
+            while let Some(c) = r.next_cell().map_err(|e| bad(e.to_string()))? {
+                let (row, col) = c.get_position();
+                cells.push(file, row, col, cell_ref_text(c.get_value()))?;
+            }
         }
-        (first_row + i as u64, rec)
-    });
+        calamine::Sheets::Xlsb(x) => {
+            let mut r = x
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| bad(e.to_string()))?;
+            while let Some(c) = r.next_cell().map_err(|e| bad(e.to_string()))? {
+                let (row, col) = c.get_position();
+                cells.push(file, row, col, cell_ref_text(c.get_value()))?;
+            }
+        }
+        // .xls (at most 65,536 × 256 cells by its format) and .ods (bounded by the size check).
+        wb => {
+            let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
+            for (row, col, cell) in range.used_cells() {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                cells.push(
+                    file,
+                    r0 + row as u32,
+                    c0 + col as u32,
+                    cell_text(cell).into_owned(),
+                )?;
+            }
+        }
+    }
+    let mut rows = cells.records().into_iter();
     let header = match rows.next() {
         Some((_, h)) if h.iter().any(|f| !f.is_empty()) => h
             .iter()
@@ -581,6 +755,21 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
         body: Body::Rows(rows.collect()),
         len,
     })
+}
+
+/// A cell read one at a time, as [`cell_text`] has it.
+fn cell_ref_text(cell: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef as D;
+    match cell {
+        D::Empty => String::new(),
+        D::String(s) | D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
+        D::SharedString(s) => s.to_string(),
+        D::Int(i) => cell_text(&Data::Int(*i)).into_owned(),
+        D::Float(f) => cell_text(&Data::Float(*f)).into_owned(),
+        D::Bool(b) => b.to_string(),
+        D::DateTime(d) => cell_text(&Data::DateTime(*d)).into_owned(),
+        D::Error(e) => cell_text(&Data::Error(e.clone())).into_owned(),
+    }
 }
 
 /// A cell as the text a CSV export would hold: whole numbers without a decimal point.

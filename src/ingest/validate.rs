@@ -15,6 +15,26 @@ use crate::instrument::{Answer, Instrument, StandardColumn};
 /// Longest field accepted as an answer or id; longer is a broken export, not data.
 pub const MAX_FIELD_BYTES: usize = 4096;
 
+/// Longest unit name (characters): it names charts, sheets and report sections.
+pub const MAX_UNIT_CHARS: usize = 100;
+
+/// Largest weight or fpc accepted: beyond it, sums over a national survey lose all precision.
+pub const MAX_WEIGHT: f64 = 1e12;
+
+/// Whether a unit name is one a row may carry (the all-units id, any case, is reserved).
+pub fn unit_id_problem(unit: &str) -> Option<String> {
+    if unit.chars().count() > MAX_UNIT_CHARS {
+        Some(format!(
+            "the unit name has {} characters, more than {MAX_UNIT_CHARS}",
+            unit.chars().count()
+        ))
+    } else if unit.eq_ignore_ascii_case(crate::estimate::ALL) {
+        Some(format!("\"{unit}\" is reserved for all units together"))
+    } else {
+        None
+    }
+}
+
 /// Where a column of the file goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Target {
@@ -36,6 +56,8 @@ pub struct Plan {
     stored_fields: Vec<(usize, Target)>,
     pub ignored: Vec<String>,
     pub pii_dropped: Vec<String>,
+    /// Per field: a column identifying people that is not kept, whose value no message quotes.
+    hidden: Vec<bool>,
 }
 
 /// A header as it is matched: trimmed, NFC, case-folded.
@@ -167,7 +189,12 @@ impl Plan {
             .filter(|(_, t)| matches!(t, Target::Standard(_) | Target::Column(_)))
             .map(|(i, t)| (i, *t))
             .collect();
+        let hidden = targets
+            .iter()
+            .map(|t| matches!(t, Target::Column(c) if inst.columns[*c].pii && !keep_pii))
+            .collect();
         Ok(Plan {
+            hidden,
             stored_fields,
             columns_absent,
             targets,
@@ -303,6 +330,17 @@ fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A field's text in Unicode NFC (untrimmed).
+fn nfc(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let s = String::from_utf8_lossy(b);
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
 /// A whole number, also when written `4.0` or `4,0` (decimal comma) by an export.
 fn parse_int(b: &[u8]) -> Option<i32> {
     let (neg, digits) = match b.first() {
@@ -392,12 +430,17 @@ impl<'a> Checker<'a> {
         buf.reserve(1 + rec.bytes() + rec.len());
         buf.push(0x1e);
         for f in rec.iter() {
-            if f.len() <= 4 {
+            if f.len() <= 4 && f.is_ascii() {
                 for &b in f {
                     buf.push(b);
                 }
-            } else {
+            } else if f.is_ascii() {
                 buf.extend_from_slice(f);
+            } else {
+                // The parsed content is what identifies a batch: text in Unicode NFC, so the
+                // same forms re-saved decomposed (NFD, or Windows-1258's combining tones) are
+                // the same batch.
+                buf.extend_from_slice(nfc(f).as_bytes());
             }
             buf.push(0x1f);
         }
@@ -425,7 +468,17 @@ impl<'a> Checker<'a> {
             let n = plan.targets.len();
             // Name where the row and the header part: the first extra field, or the first
             // column the row does not reach.
-            let (column, value, msg) = if rec.len() > n {
+            let (column, value, msg) = if rec.len() > n && plan.hidden.contains(&true) {
+                // Fields have shifted: any of them may be a name or a phone number.
+                (
+                    format!("column {} (beyond the header)", n + 1),
+                    &b""[..],
+                    format!(
+                        "the row has {} fields, the header {n} (values not shown: the row has columns identifying people, and a stray delimiter has shifted them)",
+                        rec.len()
+                    ),
+                )
+            } else if rec.len() > n {
                 let extra = rec.get(n).unwrap_or_default();
                 (
                     format!("column {} (beyond the header)", n + 1),
@@ -475,15 +528,23 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if f.len() > MAX_FIELD_BYTES {
-                let msg = format!(
-                    "\"{}\" is too long for a field (at most {MAX_FIELD_BYTES} bytes)",
-                    quote_value(f)
-                );
+                let msg = if plan.hidden[i] {
+                    format!(
+                        "the field has {} bytes, more than {MAX_FIELD_BYTES} (value not shown: the column identifies people)",
+                        f.len()
+                    )
+                } else {
+                    format!(
+                        "\"{}\" is too long for a field (at most {MAX_FIELD_BYTES} bytes)",
+                        quote_value(f)
+                    )
+                };
+                let value = if plan.hidden[i] { &b""[..] } else { f };
                 self.violation(
                     line,
                     &rid,
                     plan.labels[i].clone(),
-                    f,
+                    value,
                     Rule::FieldTooLong,
                     msg,
                 );
@@ -495,9 +556,12 @@ impl<'a> Checker<'a> {
                 Target::Standard(StandardColumn::RespondentId) => v
                     .is_empty()
                     .then(|| (Rule::EmptyId, "respondent_id is empty".to_string())),
-                Target::Standard(StandardColumn::UnitId) => v
-                    .is_empty()
-                    .then(|| (Rule::EmptyId, "unit_id is empty".to_string())),
+                Target::Standard(StandardColumn::UnitId) if v.is_empty() => {
+                    Some((Rule::EmptyId, "unit_id is empty".to_string()))
+                }
+                Target::Standard(StandardColumn::UnitId) => {
+                    unit_id_problem(&text(v)).map(|m| (Rule::BadUnitId, m))
+                }
                 Target::Standard(StandardColumn::Year) => match self.year {
                     Some(want) if !v.is_empty() && parse_int(v) != Some(want) => Some((
                         Rule::YearMismatch,
@@ -512,7 +576,7 @@ impl<'a> Checker<'a> {
                 Target::Standard(StandardColumn::Stratum | StandardColumn::Psu) => None,
                 Target::Standard(c @ (StandardColumn::Weight | StandardColumn::Fpc)) => {
                     match parse_real(v) {
-                        Some(x) if x > 0.0 => None,
+                        Some(x) if x > 0.0 && x <= MAX_WEIGHT => None,
                         _ => Some((
                             if c == StandardColumn::Weight {
                                 Rule::BadWeight
@@ -520,7 +584,7 @@ impl<'a> Checker<'a> {
                                 Rule::BadFpc
                             },
                             format!(
-                                "{} \"{}\" is not a positive number",
+                                "{} \"{}\" is not a positive number up to {MAX_WEIGHT:e}",
                                 c.name(),
                                 quote_value(v)
                             ),
@@ -584,7 +648,15 @@ impl<'a> Checker<'a> {
                 },
             };
             if let Some((rule, msg)) = broken {
-                self.violation(line, &rid, plan.labels[i].clone(), f, rule, msg);
+                if plan.hidden[i] {
+                    let msg = format!(
+                        "the value breaks rule {} (not shown: the column identifies people)",
+                        rule.code()
+                    );
+                    self.violation(line, &rid, plan.labels[i].clone(), b"", rule, msg);
+                } else {
+                    self.violation(line, &rid, plan.labels[i].clone(), f, rule, msg);
+                }
             }
         }
         if self.violations.len() > before {

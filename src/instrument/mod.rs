@@ -70,7 +70,7 @@ pub fn shipped() -> Result<Vec<Instrument>, InstrumentError> {
 pub fn load(id_or_path: &str) -> Result<Instrument, InstrumentError> {
     let path = Path::new(id_or_path);
     if id_or_path.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|source| InstrumentError::Io {
+        let text = crate::definition::read(path).map_err(|source| InstrumentError::Io {
             file: id_or_path.to_string(),
             source,
         })?;

@@ -269,10 +269,11 @@ pub struct Instrument {
 
 impl Instrument {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, InstrumentError> {
-        let raw: File = toml::from_str(text).map_err(|e| InstrumentError::Parse {
-            file: file.to_string(),
-            message: e.to_string(),
-        })?;
+        let raw: File =
+            crate::definition::parse(text).map_err(|message| InstrumentError::Parse {
+                file: file.to_string(),
+                message,
+            })?;
         resolve(file, raw)
     }
 
@@ -296,6 +297,12 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, InstrumentError> {
         message,
         hint: hint.to_string(),
     };
+    if !crate::definition::is_plain_id(&raw.id) {
+        return Err(invalid(
+            format!("id = \"{}\" is not a plain name", raw.id.escape_debug()),
+            crate::definition::ID_HINT,
+        ));
+    }
     if raw.years[0] > raw.years[1] {
         return Err(invalid(
             format!("years = {:?}: the first year is after the last", raw.years),
@@ -314,6 +321,14 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, InstrumentError> {
     for (name, s) in raw.scales {
         let (values, min, max) = match (s.values, s.range) {
             (Some(v), None) if !v.is_empty() => {
+                let mut sorted = v.clone();
+                sorted.sort_unstable();
+                if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                    return Err(invalid(
+                        format!("scale `{name}`: value {} is listed twice", w[0]),
+                        "each answer code appears once in `values`",
+                    ));
+                }
                 let min = v.iter().copied().min().unwrap_or_default();
                 let max = v.iter().copied().max().unwrap_or_default();
                 (Some(v), min, max)

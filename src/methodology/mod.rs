@@ -16,6 +16,9 @@ const SHIPPED: &[(&str, &str)] = &[
     ("education", include_str!("../../scoring/education.toml")),
 ];
 
+/// Largest weight a methodology may give (sums of weights stay far from overflow).
+pub const MAX_WEIGHT: f64 = 1e12;
+
 #[derive(Debug, Error)]
 pub enum MethodError {
     #[error("{file}: not a valid methodology: {message}")]
@@ -146,10 +149,18 @@ pub struct Method {
 
 impl Method {
     pub fn from_toml(file: &str, text: &str) -> Result<Method, MethodError> {
-        toml::from_str(text).map_err(|e| MethodError::Parse {
+        let m: Method = crate::definition::parse(text).map_err(|message| MethodError::Parse {
             file: file.to_string(),
-            message: e.to_string(),
-        })
+            message,
+        })?;
+        if !crate::definition::is_plain_id(&m.id) {
+            return Err(MethodError::Invalid {
+                file: file.to_string(),
+                message: format!("id = \"{}\" is not a plain name", m.id.escape_debug()),
+                hint: crate::definition::ID_HINT.to_string(),
+            });
+        }
+        Ok(m)
     }
 
     /// Checks the methodology against the questionnaire it scores.
@@ -165,8 +176,50 @@ impl Method {
                 "e.g. ci_level = 0.95",
             ));
         }
+        if self.decimals > 10 {
+            return Err(invalid(
+                format!("decimals = {} is more than 10", self.decimals),
+                "e.g. decimals = 2",
+            ));
+        }
+        let mut measures = self.item_measures.clone();
+        measures.sort();
+        if measures.is_empty() || measures.windows(2).any(|w| w[0] == w[1]) {
+            return Err(invalid(
+                format!(
+                    "item_measures = {:?} is empty or names a measure twice",
+                    self.item_measures
+                ),
+                "e.g. item_measures = [\"satisfied_pct\", \"mean_score\"]",
+            ));
+        }
+        // The threshold must be an answer of every scored item's scale.
+        if let Some(q) = inst
+            .scored_items()
+            .find(|q| !q.scale.is_valid(self.satisfied_at))
+        {
+            return Err(invalid(
+                format!(
+                    "satisfied_at = {} is not an answer of item `{}` ({})",
+                    self.satisfied_at,
+                    q.code,
+                    q.scale.describe()
+                ),
+                "the threshold is the lowest answer that counts as satisfied, e.g. satisfied_at = 4 on a 1–5 scale",
+            ));
+        }
         let elements: Vec<&str> = inst.elements.iter().map(|e| e.code.as_str()).collect();
-        for c in self.overall_children(inst) {
+        let children = self.overall_children(inst);
+        if children.is_empty() {
+            return Err(invalid(
+                "[overall] children = [] leaves the overall index nothing to combine".into(),
+                &format!(
+                    "name the elements it combines ({}), or leave `children` out for all of them",
+                    elements.join(", ")
+                ),
+            ));
+        }
+        for (k, c) in children.iter().enumerate() {
             if !elements.contains(&c.as_str()) {
                 return Err(invalid(
                     format!(
@@ -176,28 +229,158 @@ impl Method {
                     &format!("elements of {}: {}", inst.id, elements.join(", ")),
                 ));
             }
+            if children[..k].contains(c) {
+                return Err(invalid(
+                    format!("[overall] children names `{c}` twice"),
+                    "name each element once; give it a larger weight in `weights` instead",
+                ));
+            }
         }
         for (node, name) in [(&self.element, "element"), (&self.overall, "overall")] {
             if let Some((k, w)) = node
                 .weights
                 .iter()
-                .find(|(_, w)| !w.is_finite() || **w < 0.0)
+                .find(|(_, w)| !w.is_finite() || **w < 0.0 || **w > MAX_WEIGHT)
             {
                 return Err(invalid(
                     format!("[{name}] weight of `{k}` is {w}"),
-                    "weights are non-negative numbers",
+                    &format!("weights are numbers from 0 to {MAX_WEIGHT:e}"),
+                ));
+            }
+            if !node.weights.is_empty() && node.rule == Rule::Pooled {
+                return Err(invalid(
+                    format!(
+                        "[{name}] has weights, but its rule is `pooled`, which pools every answer and takes none"
+                    ),
+                    "use rule = \"mean\" for a weighted mean, or remove the weights",
                 ));
             }
         }
+        // Element weights name items; each element's items are weighted all or none.
+        let scored: Vec<&str> = inst.scored_items().map(|q| q.code.as_str()).collect();
+        if let Some(k) = self
+            .element
+            .weights
+            .keys()
+            .find(|k| !scored.contains(&k.as_str()))
+        {
+            return Err(invalid(
+                format!(
+                    "[element] weights names `{k}`, which is not a scored item of {}",
+                    inst.id
+                ),
+                "[element] weights are keyed by item code, e.g. weights = { TC1 = 2, TC2 = 1 }",
+            ));
+        }
+        if !self.element.weights.is_empty() {
+            for e in &inst.elements {
+                let items: Vec<&str> = inst
+                    .scored_items()
+                    .filter(|q| q.element.as_deref() == Some(e.code.as_str()))
+                    .map(|q| q.code.as_str())
+                    .collect();
+                let given: Vec<&str> = items
+                    .iter()
+                    .copied()
+                    .filter(|i| self.element.weights.contains_key(*i))
+                    .collect();
+                if !given.is_empty() && given.len() < items.len() {
+                    let missing: Vec<&str> = items
+                        .iter()
+                        .copied()
+                        .filter(|i| !given.contains(i))
+                        .collect();
+                    return Err(invalid(
+                        format!(
+                            "[element] weights give items {} of element {} a weight but not {}",
+                            given.join(", "),
+                            e.code,
+                            missing.join(", ")
+                        ),
+                        "weight every item of an element, or none of them (then they count equally)",
+                    ));
+                }
+                if !given.is_empty() && given.iter().all(|i| self.element.weights[*i] == 0.0) {
+                    return Err(invalid(
+                        format!("[element] weights of element {}'s items are all 0", e.code),
+                        "at least one item of an element needs a positive weight",
+                    ));
+                }
+            }
+        }
+        if let Some(k) = self.overall.weights.keys().find(|k| !children.contains(k)) {
+            return Err(invalid(
+                format!("[overall] weights names `{k}`, which is not one of its children"),
+                &format!("its children: {}", children.join(", ")),
+            ));
+        }
+        if !self.overall.weights.is_empty() {
+            let missing: Vec<&str> = children
+                .iter()
+                .filter(|c| !self.overall.weights.contains_key(*c))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(invalid(
+                    format!("[overall] weights leave out {}", missing.join(", ")),
+                    "weight every child, or none of them (then they count equally)",
+                ));
+            }
+            if self.overall.weights.values().all(|w| *w == 0.0) {
+                return Err(invalid(
+                    "[overall] weights are all 0".into(),
+                    "at least one child needs a positive weight",
+                ));
+            }
+        }
+        // Every figure code is reported once per measure.
+        let mut codes: Vec<&str> = Vec::new();
+        for code in self
+            .shares
+            .iter()
+            .map(|s| s.code.as_str())
+            .chain(self.means.iter().map(|m| m.code.as_str()))
+        {
+            if codes.contains(&code) || code == "overall" || elements.contains(&code) {
+                return Err(invalid(
+                    format!("figure code `{code}` is used twice (or is an element's or `overall`)"),
+                    "shares and means need codes of their own",
+                ));
+            }
+            codes.push(code);
+        }
         let question = |code: &str| inst.questions.iter().find(|q| q.code == code);
         for s in &self.shares {
-            if question(&s.question).is_none() {
+            let Some(q) = question(&s.question) else {
                 return Err(invalid(
                     format!(
                         "share `{}` names question `{}`, which {} does not have",
                         s.code, s.question, inst.id
                     ),
                     "name a question code of the questionnaire",
+                ));
+            };
+            let mut codes = s.codes.clone();
+            codes.sort_unstable();
+            codes.dedup();
+            if codes.is_empty() || codes.len() != s.codes.len() {
+                return Err(invalid(
+                    format!(
+                        "share `{}`: codes = {:?} is empty or lists a code twice",
+                        s.code, s.codes
+                    ),
+                    "list the answers that count, each once, e.g. codes = [4, 5]",
+                ));
+            }
+            if let Some(c) = s.codes.iter().find(|c| !q.scale.is_valid(**c)) {
+                return Err(invalid(
+                    format!(
+                        "share `{}`: code {c} is not an answer of question `{}` ({})",
+                        s.code,
+                        q.code,
+                        q.scale.describe()
+                    ),
+                    "the codes are answers of the question's scale",
                 ));
             }
         }
@@ -228,7 +411,7 @@ impl Method {
 pub fn load(id_or_path: &str) -> Result<Method, MethodError> {
     let path = Path::new(id_or_path);
     if id_or_path.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|source| MethodError::Io {
+        let text = crate::definition::read(path).map_err(|source| MethodError::Io {
             file: id_or_path.to_string(),
             source,
         })?;

@@ -157,6 +157,15 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                     bad(c_unit, unit.clone(), "required", "every row names its unit".into());
                     return;
                 }
+                if let Some(problem) = crate::ingest::unit_id_problem(&unit) {
+                    bad(
+                        c_unit,
+                        crate::ingest::quote_value(unit.as_bytes()),
+                        "bad_unit_id",
+                        format!("{problem}: name the commune, agency or school in at most 100 characters"),
+                    );
+                    return;
+                }
                 let Some(leaf) = leaves.get(crit.as_str()).copied() else {
                     let known: Vec<&str> = method
                         .leaves()

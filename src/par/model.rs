@@ -160,10 +160,11 @@ pub struct Leaf<'a> {
 
 impl ParMethod {
     pub fn from_toml(file: &str, text: &str) -> Result<ParMethod, ParMethodError> {
-        let m: ParMethod = toml::from_str(text).map_err(|e| ParMethodError::Parse {
-            file: file.to_string(),
-            message: e.to_string(),
-        })?;
+        let m: ParMethod =
+            crate::definition::parse(text).map_err(|message| ParMethodError::Parse {
+                file: file.to_string(),
+                message,
+            })?;
         m.check(file)?;
         Ok(m)
     }
@@ -224,10 +225,47 @@ impl ParMethod {
             message,
             hint: hint.to_string(),
         };
+        if !crate::definition::is_plain_id(&self.id) {
+            return Err(invalid(
+                format!("id = \"{}\" is not a plain name", self.id.escape_debug()),
+                crate::definition::ID_HINT,
+            ));
+        }
         if !(0.5..1.0).contains(&self.ci_level) {
             return Err(invalid(
                 format!("ci_level = {} is not in [0.5, 1)", self.ci_level),
                 "e.g. ci_level = 0.95",
+            ));
+        }
+        if self.simulations > 1_000_000 {
+            return Err(invalid(
+                format!("simulations = {} is more than 1,000,000", self.simulations),
+                "a few thousand draws give a stable rank interval, e.g. simulations = 5000",
+            ));
+        }
+        if self.decimals > 10 {
+            return Err(invalid(
+                format!("decimals = {} is more than 10", self.decimals),
+                "e.g. decimals = 2",
+            ));
+        }
+        for (name, cap) in [
+            ("bonus_cap", self.bonus_cap),
+            ("penalty_cap", self.penalty_cap),
+        ] {
+            if let Some(c) = cap
+                && (!c.is_finite() || c < 0.0)
+            {
+                return Err(invalid(
+                    format!("{name} = {c}"),
+                    "a cap is a number of points ≥ 0",
+                ));
+            }
+        }
+        if self.areas.is_empty() {
+            return Err(invalid(
+                "the methodology has no [[areas]]".into(),
+                "an index needs at least one area with its criteria",
             ));
         }
         if self.simulations < 100 {
@@ -246,7 +284,10 @@ impl ParMethod {
             ));
         }
         let mins: Vec<f64> = self.bands.iter().filter_map(|b| b.min).collect();
-        if mins.len() != self.bands.len() - 1 || mins.windows(2).any(|w| w[0] <= w[1]) {
+        if mins.len() != self.bands.len() - 1
+            || mins.iter().any(|m| !m.is_finite())
+            || mins.windows(2).any(|w| w[0] <= w[1])
+        {
             return Err(invalid(
                 "band minimums must be given for every band but the last, highest first".into(),
                 "e.g. A min 90, B min 80, C min 70, then D",
@@ -387,7 +428,7 @@ impl ParMethod {
 pub fn load(id_or_path: &str) -> Result<ParMethod, ParMethodError> {
     let path = Path::new(id_or_path);
     if id_or_path.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|source| ParMethodError::Io {
+        let text = crate::definition::read(path).map_err(|source| ParMethodError::Io {
             file: id_or_path.to_string(),
             source,
         })?;

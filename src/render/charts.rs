@@ -881,6 +881,8 @@ pub fn save(chart: &Chart, dir: &Path, name: &str) -> anyhow::Result<(PathBuf, P
         root.present()
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", png.display()))?;
     }
+    crate::files::sync_file(&png)?;
+    crate::files::count_written(&png);
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
@@ -896,6 +898,6 @@ pub fn save(chart: &Chart, dir: &Path, name: &str) -> anyhow::Result<(PathBuf, P
         &format!("font-family=\"{SVG_FAMILY}\""),
     );
     let svg = dir.join(format!("{name}.svg"));
-    std::fs::write(&svg, &text).with_context(|| format!("cannot write {}", svg.display()))?;
+    super::save_bytes(&svg, text.as_bytes())?;
     Ok((png, svg, text))
 }

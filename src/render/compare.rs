@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use rust_xlsxwriter::{Format, Worksheet};
 
 use super::labels::{self, Lang};
@@ -117,8 +116,7 @@ fn change_cells(c: &Change) -> [String; 6] {
 }
 
 pub fn write_csv(path: &Path, survey: &str, rows: &[Change]) -> anyhow::Result<()> {
-    let mut w =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(CSV_COLUMNS)?;
     for c in rows {
         let mut rec = vec![
@@ -134,13 +132,12 @@ pub fn write_csv(path: &Path, survey: &str, rows: &[Change]) -> anyhow::Result<(
         rec.push(c.flag.clone());
         w.write_record(rec)?;
     }
-    w.flush()?;
+    super::save_csv(path, w)?;
     Ok(())
 }
 
 pub fn write_trend_csv(path: &Path, survey: &str, rows: &[TrendRow]) -> anyhow::Result<()> {
-    let mut w =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(TREND_COLUMNS)?;
     for r in rows {
         let e = &r.estimate;
@@ -169,7 +166,7 @@ pub fn write_trend_csv(path: &Path, survey: &str, rows: &[TrendRow]) -> anyhow::
         }
         w.write_record(rec)?;
     }
-    w.flush()?;
+    super::save_csv(path, w)?;
     Ok(())
 }
 
@@ -178,8 +175,7 @@ pub fn write_excluded(
     survey: &str,
     rows: &[(i32, i32, Excluded)],
 ) -> anyhow::Result<()> {
-    let mut w =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(EXCLUDED_COLUMNS)?;
     for (f, t, e) in rows {
         w.write_record([
@@ -192,7 +188,7 @@ pub fn write_excluded(
             &e.reason,
         ])?;
     }
-    w.flush()?;
+    super::save_csv(path, w)?;
     Ok(())
 }
 
@@ -201,8 +197,7 @@ fn rank_interval(r: Option<(usize, usize)>) -> String {
 }
 
 pub fn write_par_csv(path: &Path, from: i32, to: i32, rows: &[ParChange]) -> anyhow::Result<()> {
-    let mut w =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(PAR_COLUMNS)?;
     for r in rows {
         let rank_change = r
@@ -235,7 +230,7 @@ pub fn write_par_csv(path: &Path, from: i32, to: i32, rows: &[ParChange]) -> any
             r.flag.clone(),
         ])?;
     }
-    w.flush()?;
+    super::save_csv(path, w)?;
     Ok(())
 }
 
@@ -529,7 +524,6 @@ pub fn write_xlsx(
         sheet.write(r, 6, e.reason.as_str())?;
     }
     sheet.set_column_width(6, 80)?;
-    wb.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    super::save_workbook(path, &mut wb)?;
     Ok(())
 }

@@ -8,13 +8,49 @@ pub mod par;
 pub mod report;
 pub mod scores;
 
+use std::path::Path;
+
+use anyhow::Context as _;
+
 /// A number for a CSV cell: full precision, shortest round-trip form; empty when missing.
+/// Zero is written `0` whatever its sign, and so is a number too small to be anything but a
+/// rounding error (below 1e-12 in size: subnormals such as `1e-320` would otherwise print as
+/// hundreds of digits).
 pub(crate) fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
+    if !x.is_finite() {
         String::new()
+    } else if x.abs() < 1e-12 {
+        "0".to_string()
+    } else {
+        format!("{x}")
     }
+}
+
+/// A CSV table being written, in memory until [`save_csv`].
+pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(Vec::new())
+}
+
+/// Writes a finished CSV table to `path` (a new file, synced).
+pub(crate) fn save_csv(path: &Path, w: csv::Writer<Vec<u8>>) -> anyhow::Result<()> {
+    let bytes = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error()))?;
+    save_bytes(path, &bytes)
+}
+
+/// Writes bytes to `path` (a new file, synced).
+pub(crate) fn save_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    crate::files::create_synced(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes a workbook to `path` (a new file, synced).
+pub(crate) fn save_workbook(path: &Path, wb: &mut rust_xlsxwriter::Workbook) -> anyhow::Result<()> {
+    let bytes = wb
+        .save_to_buffer()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    save_bytes(path, &bytes)
 }
 
 /// As [`num`], for an optional number.

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use rust_xlsxwriter::Format;
 
 use super::labels::Lang;
@@ -46,8 +45,7 @@ fn opt_usize(x: Option<usize>) -> String {
 
 pub fn write_csv(dir: &Path, year: i32, result: &ParResult) -> anyhow::Result<()> {
     let path = dir.join("par_points.csv");
-    let mut w = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(POINTS_COLUMNS)?;
     for p in &result.points {
         w.write_record([
@@ -62,10 +60,9 @@ pub fn write_csv(dir: &Path, year: i32, result: &ParResult) -> anyhow::Result<()
             p.flag.clone(),
         ])?;
     }
-    w.flush()?;
+    super::save_csv(&path, w)?;
     let path = dir.join("par_totals.csv");
-    let mut w = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(TOTALS_COLUMNS)?;
     for t in &result.totals {
         w.write_record([
@@ -84,7 +81,7 @@ pub fn write_csv(dir: &Path, year: i32, result: &ParResult) -> anyhow::Result<()
             t.flag.clone(),
         ])?;
     }
-    w.flush()?;
+    super::save_csv(&path, w)?;
     Ok(())
 }
 
@@ -293,7 +290,6 @@ pub fn write_xlsx(
         sheet.set_column_width(3, 24)?;
         sheet.autofilter(1, 0, r.saturating_sub(1).max(2), 7)?;
     }
-    wb.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    super::save_workbook(path, &mut wb)?;
     Ok(())
 }

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context as _;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use serde::Serialize;
 
@@ -29,8 +28,7 @@ pub struct TableContext<'a> {
 }
 
 pub fn write_csv(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
-    let mut w =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = super::csv_writer();
     w.write_record(CSV_COLUMNS)?;
     for e in rows {
         w.write_record([
@@ -50,7 +48,7 @@ pub fn write_csv(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyh
             e.flag.clone(),
         ])?;
     }
-    w.flush()?;
+    super::save_csv(path, w)?;
     Ok(())
 }
 
@@ -94,7 +92,7 @@ pub fn write_json(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
         })
         .collect();
     let text = serde_json::to_string_pretty(&out)?;
-    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+    super::save_bytes(path, (text + "\n").as_bytes())
 }
 
 /// One sheet per level, headers in the output language, numbers rounded for display.
@@ -155,8 +153,7 @@ pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
         sheet.set_column_width(5, 26)?;
         sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 13)?;
     }
-    wb.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    super::save_workbook(path, &mut wb)?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, io, sync_dir, write_synced};
+use super::{StoreError, io};
 
 pub const FILE: &str = "manifest.json";
 const FORMAT: u32 = 1;
@@ -50,19 +50,18 @@ impl BatchEntry {
 }
 
 impl Manifest {
-    /// The manifest of the store at `root`; empty when the store has none yet.
+    /// A manifest naming no batch.
+    pub fn empty() -> Manifest {
+        Manifest {
+            format: FORMAT,
+            batches: Vec::new(),
+        }
+    }
+
+    /// The manifest of the store at `root`.
     pub fn read(root: &Path) -> Result<Manifest, StoreError> {
         let path = root.join(FILE);
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Manifest {
-                    format: FORMAT,
-                    batches: Vec::new(),
-                });
-            }
-            Err(e) => return Err(io(&path, "cannot read")(e)),
-        };
+        let text = fs::read_to_string(&path).map_err(io(&path, "cannot read"))?;
         let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
             path: path.display().to_string(),
             message: e.to_string(),
@@ -85,11 +84,7 @@ impl Manifest {
             path: root.join(FILE).display().to_string(),
             message: e.to_string(),
         })?;
-        let aside = tmp.join(FILE);
-        write_synced(&aside, &text)?;
-        let path = root.join(FILE);
-        fs::rename(&aside, &path).map_err(io(&path, "cannot replace"))?;
-        sync_dir(root)
+        Ok(crate::files::replace(&root.join(FILE), tmp, &text)?)
     }
 
     pub fn find(&self, id: &str) -> Option<&BatchEntry> {

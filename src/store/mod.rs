@@ -11,7 +11,10 @@
 //! Every write goes aside first (tmp/), is fsynced, then renamed into place; the manifest is
 //! replaced the same way and last. A file that no manifest entry names is not part of the
 //! store: a crash or kill mid-ingest leaves the store reading exactly as before, and the next
-//! writer sweeps the leftovers.
+//! writer sweeps the leftovers — only files with the names chiso gives them, in the folders it
+//! puts them in, and only in a directory that is a store (it holds `manifest.json`). A new
+//! store is made only in a directory that is absent or empty, and its empty manifest is
+//! written first; a directory holding anything else is refused, never swept.
 
 mod manifest;
 
@@ -19,7 +22,7 @@ pub use manifest::{BatchEntry, Manifest};
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -45,6 +48,14 @@ pub enum StoreError {
     Parquet { path: String, message: String },
     #[error("{0}: no store here\n  hint: `chiso ingest --store {0} ...` creates one")]
     Missing(String),
+    #[error(
+        "{path}: not a chiso store (no manifest.json), and not empty: it holds {found}\n  hint: a store is made only in a new or empty folder; check --store (or CHISO_STORE), or name a new folder"
+    )]
+    NotAStore { path: String, found: String },
+    #[error(
+        "{path}: manifest.json is missing, but data/ holds {files} stored batch file(s)\n  hint: restore manifest.json from a backup (chiso never rebuilds or sweeps a store without one); to start afresh, move the folder away and ingest into a new one"
+    )]
+    ManifestLost { path: String, files: usize },
 }
 
 fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -54,6 +65,126 @@ fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> Store
         action,
         source,
     }
+}
+
+impl From<crate::files::FileError> for StoreError {
+    fn from(e: crate::files::FileError) -> StoreError {
+        StoreError::Io {
+            path: e.path,
+            action: e.action,
+            source: e.source,
+        }
+    }
+}
+
+/// What a directory named as a store holds.
+#[derive(Debug, PartialEq)]
+enum Found {
+    /// A store: it has `manifest.json`.
+    Store,
+    /// Absent, empty, or holding only what a first ingest that never finished leaves.
+    New,
+    /// Stored batch files without the manifest that names them.
+    ManifestLost(usize),
+    /// Anything else: a few of the names it holds.
+    Other(String),
+}
+
+/// Names chiso gives the files it writes into `tmp/`.
+fn is_tmp_name(name: &str) -> bool {
+    let numbered = |s: &str, pre: &str, post: &str| {
+        s.strip_prefix(pre)
+            .and_then(|r| r.strip_suffix(post))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    numbered(name, "part-", ".parquet")
+        || name == manifest::FILE
+        || numbered(name, "manifest.json.", ".tmp")
+        || name
+            .strip_suffix(".csv")
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `batch-<hex>.<ext>`: the name of a stored batch's file.
+fn is_batch_name(name: &str, ext: &str) -> bool {
+    name.strip_prefix("batch-")
+        .and_then(|r| r.strip_suffix(ext))
+        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Files under `dir/survey=*/year=*/` named as chiso names a batch's file with extension `ext`.
+fn batch_files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let subdirs = |d: &Path, prefix: &str| -> Vec<PathBuf> {
+        fs::read_dir(d)
+            .map(|es| {
+                es.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for s in subdirs(dir, "survey=") {
+        for y in subdirs(&s, "year=") {
+            if let Ok(es) = fs::read_dir(&y) {
+                for e in es.flatten() {
+                    let p = e.path();
+                    if p.is_file() && is_batch_name(&e.file_name().to_string_lossy(), ext) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn look(root: &Path) -> Result<Found, StoreError> {
+    if root.join(manifest::FILE).is_file() {
+        return Ok(Found::Store);
+    }
+    let entries = match fs::read_dir(root) {
+        Ok(es) => es,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::New),
+        Err(e) => return Err(io(root, "cannot read the store directory")(e)),
+    };
+    let lost = batch_files(&root.join("data"), ".parquet").len();
+    if lost > 0 {
+        return Ok(Found::ManifestLost(lost));
+    }
+    let mut other = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let leftover = match name.as_str() {
+            ".lock" => true,
+            "tmp" => fs::read_dir(e.path()).is_ok_and(|es| {
+                es.flatten()
+                    .all(|f| is_tmp_name(&f.file_name().to_string_lossy()))
+            }),
+            _ => false,
+        };
+        if !leftover {
+            other.push(name);
+        }
+    }
+    if other.is_empty() {
+        return Ok(Found::New);
+    }
+    other.sort();
+    let more = other.len().saturating_sub(3);
+    let mut found = other
+        .into_iter()
+        .take(3)
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if more > 0 {
+        found.push_str(&format!(" and {more} more"));
+    }
+    Ok(Found::Other(found))
 }
 
 /// A store directory.
@@ -85,7 +216,7 @@ pub struct DataWriter {
 struct Started {
     // Buffered: the Parquet writer serialises page headers and the footer's indexes a few
     // bytes at a time, which unbuffered is a system call each.
-    writer: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    writer: polars::io::parquet::write::BatchedWriter<BufWriter<crate::files::Sink>>,
     /// What the writer itself would encode rows with (its own encoder is not public).
     fields: Vec<pq::ParquetType>,
     encodings: Vec<Vec<pq::Encoding>>,
@@ -128,11 +259,12 @@ impl DataWriter {
             ..StatisticsOptions::empty()
         };
         let compression = ParquetCompression::Lz4Raw;
-        let writer = ParquetWriter::new(BufWriter::with_capacity(1 << 20, file))
-            .with_compression(compression)
-            .with_statistics(statistics)
-            .batched(schema)
-            .map_err(err)?;
+        let writer =
+            ParquetWriter::new(BufWriter::with_capacity(1 << 20, crate::files::Sink(file)))
+                .with_compression(compression)
+                .with_statistics(statistics)
+                .batched(schema)
+                .map_err(err)?;
         let arrow = polars::io::schema_to_arrow_checked(schema, CompatLevel::newest(), "parquet")
             .map_err(err)?;
         self.started = Some(Started {
@@ -210,8 +342,16 @@ impl DataWriter {
             .map_err(|e| parquet_err(&self.path, e))
     }
 
-    /// Closes the file and syncs it to disk; returns its path for [`Store::commit`].
+    /// Closes the file and syncs it to disk; returns its path for [`Store::commit`]. On an
+    /// error the file is removed.
     pub fn finish(mut self) -> Result<PathBuf, StoreError> {
+        let path = self.path.clone();
+        self.finish_inner().inspect_err(|_| {
+            let _ = fs::remove_file(&path);
+        })
+    }
+
+    fn finish_inner(&mut self) -> Result<PathBuf, StoreError> {
         let size = self
             .started()?
             .writer
@@ -231,10 +371,8 @@ impl DataWriter {
                 ),
             });
         }
-        File::open(&self.path)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&self.path, "cannot sync"))?;
-        Ok(self.path)
+        crate::files::sync_file(&self.path)?;
+        Ok(self.path.clone())
     }
 
     /// Drops what was written (a refused or already-stored batch).
@@ -247,20 +385,50 @@ impl DataWriter {
 impl Store {
     /// A store that must already exist (for reading).
     pub fn open(root: &Path) -> Result<Store, StoreError> {
-        if !root.join(manifest::FILE).is_file() {
-            return Err(StoreError::Missing(root.display().to_string()));
+        match look(root)? {
+            Found::Store => Ok(Store {
+                root: root.to_path_buf(),
+            }),
+            Found::ManifestLost(files) => Err(StoreError::ManifestLost {
+                path: root.display().to_string(),
+                files,
+            }),
+            _ => Err(StoreError::Missing(root.display().to_string())),
         }
-        Ok(Store {
-            root: root.to_path_buf(),
-        })
     }
 
-    /// A store for writing, created when absent.
+    /// A store for writing: an existing store, or a new one made in an absent or empty
+    /// directory (its empty manifest written first). Anything else is refused untouched.
     pub fn open_or_create(root: &Path) -> Result<Store, StoreError> {
-        fs::create_dir_all(root).map_err(io(root, "cannot create the store directory"))?;
-        Ok(Store {
+        let refuse = |found: &Found| match found {
+            Found::ManifestLost(files) => Err(StoreError::ManifestLost {
+                path: root.display().to_string(),
+                files: *files,
+            }),
+            Found::Other(found) => Err(StoreError::NotAStore {
+                path: root.display().to_string(),
+                found: found.clone(),
+            }),
+            Found::Store | Found::New => Ok(()),
+        };
+        let found = look(root)?;
+        refuse(&found)?;
+        let store = Store {
             root: root.to_path_buf(),
-        })
+        };
+        if found == Found::New {
+            fs::create_dir_all(root).map_err(io(root, "cannot create the store directory"))?;
+            let _lock = store.lock()?;
+            // Another chiso may have made it meanwhile, or filled the folder: look again.
+            let again = look(root)?;
+            refuse(&again)?;
+            if again == Found::New {
+                let tmp = root.join("tmp");
+                fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+                Manifest::empty().write(root, &tmp)?;
+            }
+        }
+        Ok(store)
     }
 
     pub fn root(&self) -> &Path {
@@ -284,9 +452,15 @@ impl Store {
         Manifest::read(&self.root)
     }
 
-    /// Absolute path of a file the manifest names.
+    /// Absolute path of a file the manifest names. The manifest writes its paths with `/`
+    /// whatever the platform; they are joined part by part, so that on Windows too a stored
+    /// file has one spelling (the sweep compares them with the files it finds).
     pub fn path_of(&self, relative: &str) -> PathBuf {
-        self.root.join(relative)
+        let mut p = self.root.clone();
+        for part in relative.split('/').filter(|s| !s.is_empty()) {
+            p.push(part);
+        }
+        p
     }
 
     /// Respondent ids stored for a survey and year.
@@ -341,31 +515,37 @@ impl Store {
             .map_err(|e| parquet_err(&self.root, e))
     }
 
-    /// Removes files that no manifest entry names: the leftovers of an interrupted write.
+    /// Removes the leftovers of an interrupted write: files that no manifest entry names and
+    /// that bear the names chiso gives its own files (`tmp/part-N.parquet`, ...,
+    /// `data/survey=*/year=*/batch-<id>.parquet`, `quarantine/.../batch-<id>.csv`). Anything
+    /// else in the store's folders is not chiso's, and is left alone.
     pub fn sweep(&self, _lock: &WriteLock, manifest: &Manifest) -> Result<usize, StoreError> {
+        if !self.root.join(manifest::FILE).is_file() {
+            return Err(StoreError::Missing(self.root.display().to_string()));
+        }
         let named: HashSet<PathBuf> = manifest
             .batches
             .iter()
             .flat_map(|b| [Some(&b.data_file), b.quarantine_file.as_ref()])
             .flatten()
-            .map(|p| self.root.join(p))
+            .map(|p| self.path_of(p))
             .collect();
+        let mut candidates = batch_files(&self.root.join("data"), ".parquet");
+        candidates.extend(batch_files(&self.root.join("quarantine"), ".csv"));
+        let tmp = self.root.join("tmp");
+        if let Ok(es) = fs::read_dir(&tmp) {
+            candidates.extend(
+                es.flatten()
+                    .filter(|e| is_tmp_name(&e.file_name().to_string_lossy()))
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file()),
+            );
+        }
         let mut removed = 0;
-        for dir in ["tmp", "data", "quarantine"] {
-            let mut stack = vec![self.root.join(dir)];
-            while let Some(d) = stack.pop() {
-                let Ok(entries) = fs::read_dir(&d) else {
-                    continue;
-                };
-                for e in entries.flatten() {
-                    let p = e.path();
-                    if p.is_dir() {
-                        stack.push(p);
-                    } else if !named.contains(&p) {
-                        fs::remove_file(&p).map_err(io(&p, "cannot remove a leftover file"))?;
-                        removed += 1;
-                    }
-                }
+        for p in candidates {
+            if !named.contains(&p) {
+                fs::remove_file(&p).map_err(io(&p, "cannot remove a leftover file"))?;
+                removed += 1;
             }
         }
         Ok(removed)
@@ -394,7 +574,7 @@ impl Store {
             self.place(&b.data, &b.entry.data_file)?;
             if let (Some(csv), Some(rel)) = (&b.quarantine_csv, &b.entry.quarantine_file) {
                 let q_tmp = tmp.join(format!("{}.csv", b.entry.id));
-                write_synced(&q_tmp, csv)?;
+                crate::files::create_synced(&q_tmp, csv)?;
                 self.place(&q_tmp, rel)?;
             }
             manifest.batches.push(b.entry);
@@ -406,11 +586,20 @@ impl Store {
 
     /// Renames a finished temporary file to its place in the store and syncs the directory.
     fn place(&self, from: &Path, relative: &str) -> Result<(), StoreError> {
-        let to = self.root.join(relative);
+        // The manifest's paths use `/`; each part is a plain name, never `..`.
+        if relative.split('/').any(|part| {
+            part.is_empty() || part == "." || part == ".." || part.contains(['\\', ':'])
+        }) {
+            return Err(StoreError::Parquet {
+                path: relative.to_string(),
+                message: "not a path inside the store".into(),
+            });
+        }
+        let to = self.path_of(relative);
         let dir = to.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(io(dir, "cannot create"))?;
         fs::rename(from, &to).map_err(io(&to, "cannot move into place"))?;
-        sync_dir(dir)
+        Ok(crate::files::sync_dir(dir)?)
     }
 }
 
@@ -429,19 +618,6 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
         reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
     }
     reader.finish().map_err(|e| parquet_err(path, e))
-}
-
-/// Writes bytes to a new file and syncs it to disk.
-pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut f = File::create(path).map_err(io(path, "cannot create"))?;
-    f.write_all(bytes).map_err(io(path, "cannot write"))?;
-    f.sync_all().map_err(io(path, "cannot sync"))
-}
-
-pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir, "cannot sync the directory"))
 }
 
 #[cfg(test)]

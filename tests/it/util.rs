@@ -1,5 +1,4 @@
 //! A small harness: run the real `chiso` binary in a temporary directory and look at the store.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,9 @@
 //! `chiso score` against values computed independently with R's survey package
 //! (tests/fixtures/design/expected.R → expected.csv).
 
-mod util;
-
 use std::collections::BTreeMap;
 
-use util::{Dir, Row, csv_rows, root};
+use crate::util::{Dir, Row, csv_rows, root};
 
 fn fixture(name: &str) -> String {
     root(&format!("tests/fixtures/design/{name}"))

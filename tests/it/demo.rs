@@ -1,7 +1,5 @@
 //! `chiso demo` and the shipped samples it is built on.
 
-mod util;
-
 use std::path::PathBuf;
 
 #[test]
@@ -38,7 +36,7 @@ fn a_closed_stdout_ends_the_command_quietly_instead_of_panicking() {
     // The reading end is closed before chiso starts: every write to stdout fails (EPIPE).
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    let out = util::chiso()
+    let out = crate::util::chiso()
         .arg("surveys")
         .stdout(writer)
         .stderr(std::process::Stdio::piped())

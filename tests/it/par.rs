@@ -2,11 +2,9 @@
 //! two surveys (tests/fixtures/par/expected.R → expected.csv), the shipped samples end to end,
 //! and the assessment file's checks.
 
-mod util;
-
 use std::collections::BTreeMap;
 
-use util::{Dir, Row, csv_rows, root};
+use crate::util::{Dir, Row, csv_rows, root};
 
 /// Rows of a CSV as maps, keyed by `unit_id`.
 fn by_unit(text: &str) -> BTreeMap<String, Row> {
@@ -30,7 +28,7 @@ fn ingest(d: &Dir, survey: &str, year: &str, file: &str) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-fn par(d: &Dir, args: &[&str]) -> util::Run {
+fn par(d: &Dir, args: &[&str]) -> crate::util::Run {
     let store = d.store().display().to_string();
     let mut all = vec!["par", "--store", &store];
     all.extend_from_slice(args);

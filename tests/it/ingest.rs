@@ -1,8 +1,6 @@
 //! `chiso ingest` and `chiso validate` on real files: formats, bad input, idempotence.
 
-mod util;
-
-use util::{CLEAN, Dir, clean_ids, id_on_line, with_field, with_field_in};
+use crate::util::{CLEAN, Dir, clean_ids, id_on_line, with_field, with_field_in};
 
 // ---------------------------------------------------------------------------------------------
 // One batch, many encodings: the same rows whatever the export looks like.

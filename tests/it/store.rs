@@ -1,15 +1,13 @@
 //! The store under stress: a killed ingest, and ingests running at the same time.
 
-mod util;
-
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{CLEAN, Dir, big_batch, clean_ids};
+use crate::util::{CLEAN, Dir, big_batch, clean_ids};
 
 fn spawn_ingest(d: &Dir, file: &str) -> Child {
-    d.command(&util::ingest_args(file, &[]))
+    d.command(&crate::util::ingest_args(file, &[]))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -2,11 +2,9 @@
 //! version (changes recomputed from the two years' scores.csv), trends, and the CCHC index.
 //! The t test and Benjamini–Hochberg are checked against R in `src/compare/mod.rs`.
 
-mod util;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use util::{Dir, Row, csv_rows, root};
+use crate::util::{Dir, Row, csv_rows, root};
 
 fn read(d: &Dir, path: &str) -> Vec<Row> {
     csv_rows(
@@ -38,7 +36,7 @@ fn ingest_generated(d: &Dir, survey: &str, year: i32, seed: u64) {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-fn run(d: &Dir, args: &[&str]) -> util::Run {
+fn run(d: &Dir, args: &[&str]) -> crate::util::Run {
     let store = d.store().display().to_string();
     let mut all = vec![args[0], "--store", &store];
     all.extend_from_slice(&args[1..]);

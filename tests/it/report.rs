@@ -2,14 +2,12 @@
 //! table and chart, nothing external, input text escaped, deterministic), and report.html in
 //! headless Chromium.
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::util::Dir;
 use chiso::render::charts::{self, Bar, Chart, Frame};
 use chiso::render::labels::Lang;
-use util::Dir;
 
 fn frame(title: &str, lang: Lang) -> Frame {
     Frame {
@@ -229,7 +227,7 @@ fn charts_are_deterministic_and_speak_english_on_request() {
 
 fn demo(dir: &Path) -> String {
     let out = dir.display().to_string();
-    let run = util::chiso()
+    let run = crate::util::chiso()
         .args(["demo", "--out", &out])
         .output()
         .expect("run chiso demo");

@@ -1,0 +1,106 @@
+//! What every definition file (questionnaire, scoring methodology, PAR methodology) shares:
+//! how it is read, how a parse error is told, and what an id may be.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+
+/// Largest definition file read: the shipped ones are a few KB; anything far larger is not one.
+pub const MAX_BYTES: u64 = 1 << 20;
+
+/// Longest id.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Reads a definition file as UTF-8 text, refusing one over [`MAX_BYTES`] (a device, a data
+/// file named by mistake) without reading it whole.
+pub fn read(path: &Path) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} KiB: not a definition file",
+                MAX_BYTES / 1024
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text: not a definition file",
+        )
+    })
+}
+
+/// Parses TOML; an error says where (line and column) and what, without quoting the file's
+/// content (the file may not be a definition at all, e.g. a system file named by mistake).
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        match e.span() {
+            Some(span) => {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("line {line}, column {column}: {message}")
+            }
+            None => message,
+        }
+    })
+}
+
+/// An id used in file and folder names: 1 to 64 ASCII letters, digits, `-` and `_`, starting
+/// with a letter or digit (never a path, never empty).
+pub fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+/// The hint that goes with a refused id.
+pub const ID_HINT: &str =
+    "an id is 1–64 letters (a–z, A–Z), digits, `-` or `_`, e.g. \"sipas\" or \"health-outpatient\"";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_plain_names() {
+        for ok in ["sipas", "health-outpatient-3869", "par_commune", "A1"] {
+            assert!(is_plain_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "../../../../tmp/x",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "-x",
+            "c:x",
+            "xã",
+            &"x".repeat(65),
+        ] {
+            assert!(!is_plain_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_parse_error_says_where_without_quoting_the_file() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct X {
+            id: String,
+        }
+        let text = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1\n";
+        let e = parse::<X>(text).err().unwrap_or_default();
+        assert!(e.starts_with("line 1, column "), "{e}");
+        assert!(!e.contains("root:x") && !e.contains("/bin/bash"), "{e}");
+    }
+}

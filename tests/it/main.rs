@@ -1,0 +1,14 @@
+//! The integration tests: one binary (each test file a module), so that polars is linked once.
+#![allow(dead_code)]
+
+mod compare;
+mod demo;
+mod fuzz;
+mod ingest;
+mod par;
+mod portable;
+mod report;
+mod safety;
+mod score;
+mod store;
+mod util;
