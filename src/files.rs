@@ -158,6 +158,19 @@ pub fn replace(path: &Path, aside_dir: &Path, bytes: &[u8]) -> Result<(), FileEr
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
+/// Waits for, then takes, an exclusive lock on the file at `path` (created if absent; never
+/// truncated); held until the returned handle is dropped. The same on Unix and Windows.
+pub fn lock(path: &Path) -> Result<File, FileError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(err(path, "cannot open the lock file"))?;
+    file.lock().map_err(err(path, "cannot lock"))?;
+    Ok(file)
+}
+
 /// A command's set of output files, written under [`Outputs::dir`] (laid out as they will be
 /// in the output folder) and moved into place together by [`Outputs::commit`]. Dropped
 /// without a commit, it removes its staging folder and leaves the outputs as they were.
@@ -174,15 +187,7 @@ impl Outputs {
     /// fresh staging folder.
     pub fn begin(out: &Path) -> Result<Outputs, FileError> {
         fs::create_dir_all(out).map_err(err(out, "cannot create the output folder"))?;
-        let lock_path = out.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(err(&lock_path, "cannot open the lock file"))?;
-        lock.lock()
-            .map_err(err(&lock_path, "cannot lock the output folder"))?;
+        let lock = lock(&out.join(LOCK_FILE))?;
         recover(out)?;
         let mut n = 0u32;
         let staging = loop {

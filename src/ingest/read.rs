@@ -567,19 +567,9 @@ pub const MAX_UNCOMPRESSED_BYTES: u64 = 2 << 30;
 
 /// "XFD1048576": a cell's name, from its 0-based row and column.
 fn cell_name(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut c = col as usize;
-    loop {
-        letters.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    letters.reverse();
     format!(
         "{}{}",
-        String::from_utf8_lossy(&letters),
+        super::validate::column_letters(col as usize),
         u64::from(row) + 1
     )
 }
@@ -704,25 +694,21 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
             .ok_or_else(|| bad("the workbook has no sheets".into()))?,
     };
     let mut cells = SparseSheet::default();
+    // The two readers are different types with the same calls.
+    macro_rules! cell_by_cell {
+        ($book:expr) => {{
+            let mut r = $book
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| bad(e.to_string()))?;
+            while let Some(c) = r.next_cell().map_err(|e| bad(e.to_string()))? {
+                let (row, col) = c.get_position();
+                cells.push(file, row, col, cell_ref_text(c.get_value()))?;
+            }
+        }};
+    }
     match &mut wb {
-        calamine::Sheets::Xlsx(x) => {
-            let mut r = x
-                .worksheet_cells_reader(&sheet)
-                .map_err(|e| bad(e.to_string()))?;
-            while let Some(c) = r.next_cell().map_err(|e| bad(e.to_string()))? {
-                let (row, col) = c.get_position();
-                cells.push(file, row, col, cell_ref_text(c.get_value()))?;
-            }
-        }
-        calamine::Sheets::Xlsb(x) => {
-            let mut r = x
-                .worksheet_cells_reader(&sheet)
-                .map_err(|e| bad(e.to_string()))?;
-            while let Some(c) = r.next_cell().map_err(|e| bad(e.to_string()))? {
-                let (row, col) = c.get_position();
-                cells.push(file, row, col, cell_ref_text(c.get_value()))?;
-            }
-        }
+        calamine::Sheets::Xlsx(x) => cell_by_cell!(x),
+        calamine::Sheets::Xlsb(x) => cell_by_cell!(x),
         // .xls (at most 65,536 × 256 cells by its format) and .ods (bounded by the size check).
         wb => {
             let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;

@@ -68,7 +68,8 @@ pub fn normalise_header(h: &str) -> String {
         .to_lowercase()
 }
 
-fn column_letters(mut i: usize) -> String {
+/// A column's letters as a spreadsheet names it: 0 → A, 26 → AA, 16383 → XFD.
+pub(super) fn column_letters(mut i: usize) -> String {
     let mut s = Vec::new();
     loop {
         s.push(b'A' + (i % 26) as u8);

@@ -21,7 +21,7 @@ mod manifest;
 pub use manifest::{BatchEntry, Manifest};
 
 use std::collections::HashSet;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
@@ -437,15 +437,9 @@ impl Store {
 
     /// Waits for, then takes, the store's write lock.
     pub fn lock(&self) -> Result<WriteLock, StoreError> {
-        let path = self.root.join(".lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io(&path, "cannot open the lock file"))?;
-        file.lock().map_err(io(&path, "cannot lock the store"))?;
-        Ok(WriteLock { _file: file })
+        Ok(WriteLock {
+            _file: crate::files::lock(&self.root.join(".lock"))?,
+        })
     }
 
     pub fn manifest(&self) -> Result<Manifest, StoreError> {

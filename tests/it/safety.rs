@@ -40,16 +40,28 @@ fn put(dir: &Path, rel: &str, text: &str) {
 }
 
 fn ingest_into(d: &Dir, store: &str, file: &str) -> crate::util::Run {
-    d.run(&[
-        "ingest",
+    let mut args = crate::util::ingest_args(file, &[]);
+    args[2] = store;
+    d.run(&args)
+}
+
+/// `chiso score` of health-outpatient 2026 from `./store` into `out`, in `lang`.
+fn score_args(out: &str, lang: &str) -> Vec<String> {
+    [
+        "score",
         "--store",
-        store,
+        "store",
         "--survey",
         "health-outpatient",
         "--year",
         "2026",
-        file,
-    ])
+        "--out",
+        out,
+        "--lang",
+        lang,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 // 1. Data loss -----------------------------------------------------------------------------
@@ -101,15 +113,7 @@ fn a_store_whose_manifest_was_lost_is_refused_never_swept() {
     run.says(&["manifest.json is missing", "1 stored batch file", "restore"]);
     assert_eq!(tree(&d.store()), before, "the store changed");
     // Reading commands say the same.
-    let run = d.run(&[
-        "score",
-        "--store",
-        "store",
-        "--survey",
-        "health-outpatient",
-        "--year",
-        "2026",
-    ]);
+    let run = run_env(&d, &score_args("out", "vi"), &[]);
     assert_eq!(run.code, 1);
     run.says(&["manifest.json is missing"]);
 }
@@ -195,19 +199,9 @@ fn scored_store() -> Dir {
 
 fn score_with(d: &Dir, method: &str, out: &str) -> crate::util::Run {
     let m = d.write("m.toml", method);
-    d.run(&[
-        "score",
-        "--store",
-        "store",
-        "--survey",
-        "health-outpatient",
-        "--year",
-        "2026",
-        "--method",
-        &m.display().to_string(),
-        "--out",
-        out,
-    ])
+    let mut args = score_args(out, "vi");
+    args.extend(["--method".to_string(), m.display().to_string()]);
+    run_env(d, &args, &[])
 }
 
 #[test]
@@ -315,17 +309,7 @@ fn questionnaires_with_a_path_for_an_id_or_an_empty_scale_are_refused() {
 fn a_file_named_as_a_methodology_is_never_echoed() {
     let d = scored_store();
     let secret = d.write("secret.txt", "mat-khau-bi-mat: 0912345678\n");
-    let run = d.run(&[
-        "score",
-        "--store",
-        "store",
-        "--survey",
-        "health-outpatient",
-        "--year",
-        "2026",
-        "--method",
-        &secret.display().to_string(),
-    ]);
+    let run = score_with(&d, &fs::read_to_string(&secret).expect("the file"), "out");
     assert_eq!(run.code, 1);
     run.says(&["line 1, column"]);
     assert!(
@@ -357,17 +341,7 @@ fn a_figure_without_data_is_empty_and_flagged_never_zero() {
     for (method, out) in [(None, "pooled"), (Some(METHOD), "mean")] {
         let run = match method {
             Some(m) => score_with(&d, m, out),
-            None => d.run(&[
-                "score",
-                "--store",
-                "store",
-                "--survey",
-                "health-outpatient",
-                "--year",
-                "2026",
-                "--out",
-                out,
-            ]),
+            None => run_env(&d, &score_args(out, "vi"), &[]),
         };
         assert_eq!(run.code, 0, "{}", run.stderr);
         let rows = csv_rows(
@@ -391,24 +365,6 @@ fn a_figure_without_data_is_empty_and_flagged_never_zero() {
 }
 
 // 3. Outputs torn by a crash ---------------------------------------------------------------
-
-fn score_args(out: &str, lang: &str) -> Vec<String> {
-    [
-        "score",
-        "--store",
-        "store",
-        "--survey",
-        "health-outpatient",
-        "--year",
-        "2026",
-        "--out",
-        out,
-        "--lang",
-        lang,
-    ]
-    .map(String::from)
-    .to_vec()
-}
 
 fn run_env(d: &Dir, args: &[String], env: &[(&str, &str)]) -> crate::util::Run {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
