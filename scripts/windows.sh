@@ -107,6 +107,13 @@ expect 0 "score" score --store "$S" --survey sipas --year 2026 --out "$WDIR\\k�
 file_exists "$LDIR/kết quả/scores.csv"
 file_exists "$LDIR/kết quả/scores.xlsx"
 same "$LDIR/kết quả/scores.csv" "$WORK/linux-demo/scores/sipas/scores.csv"
+# Again into the same folder: every output replaced in place (renames over existing files).
+cp "$LDIR/kết quả/scores.xlsx" "$WORK/scores-vi.xlsx"
+expect 0 "score again, in English, over the same files" score --store "$S" --survey sipas --year 2026 --out "$WDIR\\kết quả" --lang en
+cmp -s "$LDIR/kết quả/scores.xlsx" "$WORK/scores-vi.xlsx" && fail "scores.xlsx was not replaced"
+same "$LDIR/kết quả/scores.csv" "$WORK/linux-demo/scores/sipas/scores.csv"
+if ls -a "$LDIR/kết quả" | grep -q '^.chiso-staging-'; then fail "a staging folder was left behind"; fi
+ok "outputs replaced, no staging folder left"
 expect 0 "par" par --store "$S" --year 2026 --assessment 'mau\assessment-2026.csv' --out "$WDIR\\cchc"
 same "$LDIR/cchc/par_totals.csv" "$WORK/linux-demo/par/2026/par_totals.csv"
 expect 0 "compare" compare --store "$S" --survey sipas --from 2025 --to 2026 --out "$WDIR\\so sánh"
@@ -146,6 +153,23 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
 EOF
 expect 0 "ingest an .xlsx workbook" ingest --store "$WDIR\\kho xlsx" --survey health-outpatient --year 2026 'mau\ngoai-tru.xlsx'
 grep -q 'accepted *30' "$WORK/last.out" || fail "the workbook's 30 forms were not accepted"
+
+# --- a large batch: read in parallel pieces with Windows' positioned reads -----------------
+python3 - "$ROOT/surveys/samples/health-outpatient-2026.csv" "$LDIR/mau/lon.csv" <<'EOF'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+header, rows = lines[0], [l.split(",", 1)[1] for l in lines[1:]]
+with open(sys.argv[2], "w", encoding="utf-8", newline="\n") as f:
+    f.write(header + "\n")
+    for i in range(200_000):
+        f.write(f"L{i:07d},{rows[i % len(rows)]}\n")
+EOF
+size=$(stat -c %s "$LDIR/mau/lon.csv")
+[ "$size" -gt $((16 << 20)) ] || fail "the large batch is under 16 MB"
+start=$(date +%s%N)
+expect 0 "validate a $((size >> 20)) MB batch" validate --survey health-outpatient 'mau\lon.csv'
+grep -q 'rows read *200000' "$WORK/last.out" || fail "the large batch was not read whole: $(cat "$WORK/last.out")"
+ok "large batch read and checked in $(( ($(date +%s%N) - start) / 1000000 )) ms under Wine"
 
 # --- two ingests at once into one store -----------------------------------------------------
 TWO="$WDIR\\kho hai"
