@@ -31,7 +31,9 @@ WINE=$(command -v wine64 || echo /usr/lib/wine/wine64)
 # --- build ----------------------------------------------------------------------------------
 # The linker is named in .cargo/config.toml ([target.x86_64-pc-windows-gnu]).
 cargo build --release --target "$TARGET"
-cargo build --release
+# With --all-targets the features match `cargo test --release` (dev-dependencies unify
+# features), so after the tests this builds nothing again.
+cargo build --release --all-targets
 LINUX=$ROOT/target/release/chiso
 ls -l "$EXE"
 
