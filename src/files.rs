@@ -211,11 +211,6 @@ impl Outputs {
         &self.staging
     }
 
-    /// The output folder.
-    pub fn out(&self) -> &Path {
-        &self.out
-    }
-
     /// Moves every file written under [`Outputs::dir`] into place; returns how many.
     pub fn commit(mut self) -> Result<usize, FileError> {
         let mut files = Vec::new();
@@ -258,10 +253,12 @@ fn rel_string(p: &Path) -> String {
         .join("/")
 }
 
-fn rel_path(s: &str) -> Option<PathBuf> {
+/// A `/`-separated relative path (the journal's and the store manifest's form) as a path of
+/// plain names; None when a part is empty, `.`, `..` or holds `\\` or `:` (it would lead
+/// outside its folder).
+pub fn rel_path(s: &str) -> Option<PathBuf> {
     let mut p = PathBuf::new();
     for part in s.split('/') {
-        // Only plain names: a journal never leads outside its output folder.
         if part.is_empty() || part == "." || part == ".." || part.contains(['\\', ':']) {
             return None;
         }

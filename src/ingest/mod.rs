@@ -12,7 +12,7 @@ mod validate;
 
 pub use error::{Refusal, Rule, Violation, quote_value};
 pub use read::{Format, ReadOptions};
-pub use validate::{MAX_UNIT_CHARS, MAX_WEIGHT, unit_id_problem};
+pub use validate::unit_id_problem;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -606,7 +606,6 @@ struct SparseSheet {
     rows: Vec<(u32, Vec<(u32, String)>)>,
     min_col: u32,
     max_col: u32,
-    cells: u64,
 }
 
 impl SparseSheet {
@@ -614,23 +613,17 @@ impl SparseSheet {
         if text.is_empty() {
             return Ok(());
         }
-        if self.cells == 0 {
+        if self.rows.is_empty() {
             (self.min_col, self.max_col) = (col, col);
         }
-        self.cells += 1;
         self.min_col = self.min_col.min(col);
         self.max_col = self.max_col.max(col);
         if self.max_col - self.min_col >= MAX_SHEET_COLUMNS {
-            let far = if col == self.max_col {
-                col
-            } else {
-                self.max_col
-            };
             return Err(Refusal::Workbook {
                 file: file.to_string(),
                 message: format!(
                     "cell {} holds a value, but the sheet's cells then span more than {MAX_SHEET_COLUMNS} columns\n  hint: delete stray cells far to the right of the table (Ctrl+End shows the last used cell)",
-                    cell_name(row, far)
+                    cell_name(row, col)
                 ),
             });
         }
@@ -662,7 +655,7 @@ impl SparseSheet {
             for (col, text) in cells {
                 fields[(col - self.min_col) as usize] = text;
             }
-            out.push((u64::from(*row) + 1, ByteRecord::from(fields.clone())));
+            out.push((u64::from(*row) + 1, ByteRecord::from(&fields[..])));
         }
         out
     }
@@ -712,8 +705,8 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
         // .xls (at most 65,536 × 256 cells by its format) and .ods (bounded by the size check).
         wb => {
             let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
             for (row, col, cell) in range.used_cells() {
-                let (r0, c0) = range.start().unwrap_or((0, 0));
                 cells.push(
                     file,
                     r0 + row as u32,
@@ -745,16 +738,9 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
 
 /// A cell read one at a time, as [`cell_text`] has it.
 fn cell_ref_text(cell: &calamine::DataRef<'_>) -> String {
-    use calamine::DataRef as D;
-    match cell {
-        D::Empty => String::new(),
-        D::String(s) | D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
-        D::SharedString(s) => s.to_string(),
-        D::Int(i) => cell_text(&Data::Int(*i)).into_owned(),
-        D::Float(f) => cell_text(&Data::Float(*f)).into_owned(),
-        D::Bool(b) => b.to_string(),
-        D::DateTime(d) => cell_text(&Data::DateTime(*d)).into_owned(),
-        D::Error(e) => cell_text(&Data::Error(e.clone())).into_owned(),
+    match Data::from(cell.clone()) {
+        Data::String(s) => s,
+        d => cell_text(&d).into_owned(),
     }
 }
 

@@ -314,31 +314,20 @@ fn trim(b: &[u8]) -> &[u8] {
 
 /// A field as text: trimmed, and in Unicode NFC so that "Xuân Dương" typed either way is one unit.
 fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    use std::borrow::Cow;
-    let b = trim(b);
-    // The file was decoded to UTF-8 already: the strict check is the fast path.
-    let s = match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    };
+    nfc(trim(b))
+}
+
+/// A field's text in Unicode NFC (untrimmed). The file was decoded to UTF-8 already, so the
+/// text is borrowed unless it must be normalised.
+fn nfc(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    let s = String::from_utf8_lossy(b);
     if s.is_ascii()
         || unicode_normalization::is_nfc_quick(s.chars())
             == unicode_normalization::IsNormalized::Yes
     {
         s
     } else {
-        Cow::Owned(s.nfc().collect())
-    }
-}
-
-/// A field's text in Unicode NFC (untrimmed).
-fn nfc(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    use std::borrow::Cow;
-    let s = String::from_utf8_lossy(b);
-    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
-        s
-    } else {
-        Cow::Owned(s.nfc().collect())
+        std::borrow::Cow::Owned(s.nfc().collect())
     }
 }
 

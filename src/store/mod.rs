@@ -581,15 +581,12 @@ impl Store {
     /// Renames a finished temporary file to its place in the store and syncs the directory.
     fn place(&self, from: &Path, relative: &str) -> Result<(), StoreError> {
         // The manifest's paths use `/`; each part is a plain name, never `..`.
-        if relative.split('/').any(|part| {
-            part.is_empty() || part == "." || part == ".." || part.contains(['\\', ':'])
-        }) {
-            return Err(StoreError::Parquet {
+        let to = crate::files::rel_path(relative)
+            .map(|r| self.root.join(r))
+            .ok_or_else(|| StoreError::Parquet {
                 path: relative.to_string(),
                 message: "not a path inside the store".into(),
-            });
-        }
-        let to = self.path_of(relative);
+            })?;
         let dir = to.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(io(dir, "cannot create"))?;
         fs::rename(from, &to).map_err(io(&to, "cannot move into place"))?;
