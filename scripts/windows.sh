@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TARGET=x86_64-pc-windows-gnu
-WORK=${CHISO_WINDOWS_WORK:-$ROOT/target/windows-check}
-EXE=$ROOT/target/$TARGET/release/chiso.exe
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=${CHISO_WINDOWS_WORK:-$TARGET_DIR/windows-check}
+EXE=$TARGET_DIR/$TARGET/release/chiso.exe
 
 # --- what it needs -------------------------------------------------------------------------
 SUDO=""
@@ -34,7 +35,7 @@ cargo build --release --target "$TARGET"
 # With --all-targets the features match `cargo test --release` (dev-dependencies unify
 # features), so after the tests this builds nothing again.
 cargo build --release --all-targets
-LINUX=$ROOT/target/release/chiso
+LINUX=$TARGET_DIR/release/chiso
 ls -l "$EXE"
 
 # Debian's Wine 8 lacks bcryptprimitives.dll (ProcessPrng), which Rust's standard library
