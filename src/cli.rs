@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::lang::Lang;
+
 /// chiso (chỉ số): satisfaction indices and the CCHC (PAR) index from citizen surveys.
 #[derive(Debug, Parser)]
 #[command(name = "chiso", version, about, propagate_version = true)]
@@ -126,8 +128,9 @@ pub struct ScoreArgs {
     /// Where to write scores.csv, scores.xlsx and scores.json.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    #[command(flatten)]
-    pub lang: LangArg,
+    /// Language of headers, labels, charts and the report.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -145,8 +148,9 @@ pub struct ParArgs {
     /// Where to write par_points.csv, par_totals.csv and par.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    #[command(flatten)]
-    pub lang: LangArg,
+    /// Language of headers, labels, charts and the report.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -180,8 +184,9 @@ pub struct CompareArgs {
     /// Where to write compare.csv (or trend.csv, compare_par.csv), the exclusions and compare.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    #[command(flatten)]
-    pub lang: LangArg,
+    /// Language of headers, labels, charts and the report.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +209,9 @@ pub struct ReportArgs {
     /// The year's CCHC assessment file: adds the CCHC index section.
     #[arg(long, value_name = "FILE")]
     pub assessment: Option<PathBuf>,
+    /// Who the report is for, on its cover and running head, e.g. "UBND xã Côn Minh".
+    #[arg(long, value_name = "NAME")]
+    pub place: Option<String>,
     /// The compared year's assessment file: adds the CCHC changes (with --compare).
     #[arg(long, value_name = "FILE", requires_all = ["compare", "assessment"])]
     pub compare_assessment: Option<PathBuf>,
@@ -212,8 +220,9 @@ pub struct ReportArgs {
     /// Where to write report.html, charts/ and tables/.
     #[arg(long, default_value = "output/report", value_name = "DIR")]
     pub out: PathBuf,
-    #[command(flatten)]
-    pub lang: LangArg,
+    /// Language of headers, labels, charts and the report.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 /// The PAR (CCHC) methodology and the seed of its rank simulation.
@@ -232,28 +241,6 @@ impl Default for ParMethodArg {
         ParMethodArg {
             method: "par-commune".into(),
             seed: None,
-        }
-    }
-}
-
-/// The language of tables, charts and the report.
-#[derive(Debug, Clone, Args)]
-pub struct LangArg {
-    /// Language of headers, labels, charts and the report: vi or en.
-    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
-    pub lang: String,
-}
-
-impl LangArg {
-    pub fn vi() -> LangArg {
-        LangArg { lang: "vi".into() }
-    }
-
-    pub fn get(&self) -> crate::render::labels::Lang {
-        if self.lang == "en" {
-            crate::render::labels::Lang::En
-        } else {
-            crate::render::labels::Lang::Vi
         }
     }
 }

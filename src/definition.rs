@@ -5,6 +5,120 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+/// Which kind of definition a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Questionnaire,
+    Methodology,
+    ParMethodology,
+}
+
+impl Kind {
+    /// What a valid file of this kind is called.
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Questionnaire => "questionnaire definition",
+            Kind::Methodology => "methodology",
+            Kind::ParMethodology => "PAR methodology",
+        }
+    }
+
+    /// What an unknown id of this kind is called.
+    fn unknown(self) -> &'static str {
+        match self {
+            Kind::Questionnaire => "survey",
+            Kind::Methodology => "methodology",
+            Kind::ParMethodology => "PAR methodology",
+        }
+    }
+
+    /// Where the shipped ones are listed.
+    fn shipped(self) -> &'static str {
+        match self {
+            Kind::Questionnaire => "`chiso surveys` lists the questionnaires",
+            Kind::Methodology => "the shipped ones are sipas, health and education",
+            Kind::ParMethodology => "the shipped one is par-commune",
+        }
+    }
+}
+
+/// Why a questionnaire, a methodology or a PAR methodology could not be loaded.
+#[derive(Debug, Error)]
+pub enum DefinitionError {
+    #[error("{file}: not a valid {}: {message}", kind.what())]
+    Parse {
+        kind: Kind,
+        file: String,
+        message: String,
+    },
+    #[error("{file}: {message}\n  hint: {hint}")]
+    Invalid {
+        file: String,
+        message: String,
+        hint: String,
+    },
+    #[error(
+        "unknown {} `{id}`\n  hint: {}; a path to a .toml file also works",
+        kind.unknown(),
+        kind.shipped()
+    )]
+    Unknown { kind: Kind, id: String },
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+impl DefinitionError {
+    /// A definition that parses but breaks a rule: what, and how to fix it.
+    pub fn invalid(file: &str, message: String, hint: &str) -> DefinitionError {
+        DefinitionError::Invalid {
+            file: file.to_string(),
+            message,
+            hint: hint.to_string(),
+        }
+    }
+}
+
+/// Loads a definition: from the file `id_or_path` names (a path, or anything ending in
+/// `.toml`), given to `from_file(path, text)`; else the shipped one with that id.
+pub fn load<T>(
+    kind: Kind,
+    id_or_path: &str,
+    from_file: impl FnOnce(&Path, &str) -> Result<T, DefinitionError>,
+    shipped: impl FnOnce(&str) -> Option<Result<T, DefinitionError>>,
+) -> Result<T, DefinitionError> {
+    let path = Path::new(id_or_path);
+    if id_or_path.ends_with(".toml") || path.is_file() {
+        let text = read(path).map_err(|source| DefinitionError::Io {
+            file: id_or_path.to_string(),
+            source,
+        })?;
+        return from_file(path, &text);
+    }
+    shipped(id_or_path).unwrap_or_else(|| {
+        Err(DefinitionError::Unknown {
+            kind,
+            id: id_or_path.to_string(),
+        })
+    })
+}
+
+/// Parses a definition's TOML into `T`, a parse error told as one of `kind`.
+pub fn parse_as<T: DeserializeOwned>(
+    kind: Kind,
+    file: &str,
+    text: &str,
+) -> Result<T, DefinitionError> {
+    parse(text).map_err(|message| DefinitionError::Parse {
+        kind,
+        file: file.to_string(),
+        message,
+    })
+}
 
 /// Largest definition file read: the shipped ones are a few KB; anything far larger is not one.
 pub const MAX_BYTES: u64 = 1 << 20;

@@ -1,94 +1,18 @@
 //! `chiso compare`: what changed between years, and whether the change is real.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
+use crate::annual::{StoreSurveys, compare_years, score_year, trend_rows};
 use crate::cli::CompareArgs;
-use crate::compare::{self, Change, Excluded, Side};
-use crate::estimate::{self, Estimate, Level};
-use crate::instrument::Instrument;
-use crate::methodology::Method;
+use crate::compare::{Change, Direction, par_changes};
+use crate::error::UsageError;
+use crate::lang::Lang;
 use crate::par::{self, ParResult};
-use crate::render::compare::{self as out, ParChange, TrendRow};
-use crate::render::labels::Lang;
+use crate::render::compare as out;
 use crate::store::{Manifest, Store};
 
-/// One year of one survey, scored.
-#[derive(Debug, Clone)]
-pub struct Year {
-    pub year: i32,
-    pub inst: Instrument,
-    pub method: Method,
-    pub estimates: Vec<Estimate>,
-}
-
-impl Year {
-    pub fn side(&self) -> Side<'_> {
-        Side {
-            year: self.year,
-            inst: &self.inst,
-            method: &self.method,
-            estimates: &self.estimates,
-        }
-    }
-}
-
-/// Scores `survey` for `year` with the questionnaire version in force that year.
-pub fn score_year(
-    store: &Store,
-    manifest: &Manifest,
-    survey: &str,
-    year: i32,
-) -> anyhow::Result<Year> {
-    let inst = super::instrument_at(survey, year)?;
-    let method = crate::methodology::load(&inst.method)?;
-    method.check(&inst.method, &inst)?;
-    super::require_answers(store, manifest, &inst.id, year, "")?;
-    let rows = store.scan(manifest, &inst.id, year)?;
-    let estimates = estimate::score(rows, &inst, &method)
-        .with_context(|| format!("scoring {} {year}", inst.id))?;
-    Ok(Year {
-        year,
-        inst,
-        method,
-        estimates,
-    })
-}
-
-/// What was left out of comparing two years: (from, to, what).
-pub type Exclusions = Vec<(i32, i32, Excluded)>;
-
-/// The comparison of consecutive years: changes (adjusted across all of them) and exclusions.
-pub fn compare_years(years: &[&Year]) -> anyhow::Result<(Vec<Vec<Change>>, Exclusions)> {
-    let mut changes = Vec::new();
-    let mut excluded = Vec::new();
-    for w in years.windows(2) {
-        let (from, to) = (w[0].side(), w[1].side());
-        let mut pairing = compare::correspond(&from, &to).map_err(super::UsageError)?;
-        changes.push(compare::compare(&from, &to, &mut pairing));
-        excluded.extend(
-            pairing
-                .excluded
-                .into_iter()
-                .map(|e| (from.year, to.year, e)),
-        );
-    }
-    // Benjamini–Hochberg across every row of the table, then back into the year pairs.
-    let lengths: Vec<usize> = changes.iter().map(Vec::len).collect();
-    let mut all: Vec<Change> = changes.into_iter().flatten().collect();
-    compare::adjust(&mut all);
-    let mut rest = all.into_iter();
-    let changes = lengths
-        .into_iter()
-        .map(|n| rest.by_ref().take(n).collect())
-        .collect();
-    Ok((changes, excluded))
-}
-
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.lang.get();
+    let lang = args.lang;
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
     let outputs = crate::files::Outputs::begin(&args.out)?;
@@ -104,7 +28,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     years.sort_unstable();
     years.dedup();
     if years.len() < 2 {
-        return Err(super::UsageError(
+        return Err(UsageError(
             "compare needs two years: --from YYYY --to YYYY, or --years Y1,Y2[,Y3...]\n  hint: e.g. chiso compare --survey sipas --from 2025 --to 2026".into(),
         )
         .into());
@@ -114,6 +38,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         .map(|&y| score_year(&store, &manifest, &survey, y))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let id = scored.last().map(|y| y.inst.id.clone()).unwrap_or_default();
+    let labels = scored.last().map(|y| y.inst.labels(lang));
     let (changes, excluded) = compare_years(&scored.iter().collect::<Vec<_>>())?;
     let excluded_path = args.out.join("compare_excluded.csv");
     out::write_excluded(&outputs.dir().join("compare_excluded.csv"), &id, &excluded)?;
@@ -121,8 +46,12 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         let all: Vec<&Change> = changes.iter().flatten().collect();
         (
             all.len(),
-            all.iter().filter(|c| c.direction == "up").count(),
-            all.iter().filter(|c| c.direction == "down").count(),
+            all.iter()
+                .filter(|c| c.direction == Some(Direction::Up))
+                .count(),
+            all.iter()
+                .filter(|c| c.direction == Some(Direction::Down))
+                .count(),
         )
     };
     let main = if trend {
@@ -132,6 +61,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         out::write_xlsx(
             &outputs.dir().join("compare.xlsx"),
             &id,
+            labels.as_ref(),
             None,
             Some(&rows),
             &excluded,
@@ -146,6 +76,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         out::write_xlsx(
             &outputs.dir().join("compare.xlsx"),
             &id,
+            labels.as_ref(),
             Some(rows),
             None,
             &excluded,
@@ -175,48 +106,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One row per unit, figure and year, with the change from the year before where it corresponds.
-fn trend_rows(years: &[Year], changes: &[Vec<Change>]) -> Vec<TrendRow> {
-    let mut rows = Vec::new();
-    for (i, y) in years.iter().enumerate() {
-        let from_prev: BTreeMap<(&str, Level, &str, &str), &Change> = if i == 0 {
-            BTreeMap::new()
-        } else {
-            changes[i - 1]
-                .iter()
-                .map(|c| {
-                    (
-                        (
-                            c.unit_id.as_str(),
-                            c.level,
-                            c.code.as_str(),
-                            c.measure.as_str(),
-                        ),
-                        c,
-                    )
-                })
-                .collect()
-        };
-        for e in y.estimates.iter().filter(|e| e.measure != "cronbach_alpha") {
-            let c = from_prev
-                .get(&(
-                    e.unit_id.as_str(),
-                    e.level,
-                    e.code.as_str(),
-                    e.measure.as_str(),
-                ))
-                .copied()
-                .cloned();
-            rows.push(TrendRow {
-                year: y.year,
-                estimate: e.clone(),
-                change: c,
-            });
-        }
-    }
-    rows
-}
-
 /// `chiso compare --par`: the CCHC index of two years.
 fn run_par(
     args: &CompareArgs,
@@ -231,7 +120,7 @@ fn run_par(
         args.assessment_from.as_ref(),
         args.assessment_to.as_ref(),
     ) else {
-        return Err(super::UsageError(
+        return Err(UsageError(
             "compare --par needs --from, --to, --assessment-from and --assessment-to".into(),
         )
         .into());
@@ -240,7 +129,7 @@ fn run_par(
     let seed = args.par_method.seed.unwrap_or(method.seed);
     let year = |y: i32, file: &std::path::Path| -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, &method)?;
-        let s = super::par::StoreSurveys::load(store, manifest, &method, y)?;
+        let s = StoreSurveys::load(store, manifest, &method, y)?;
         Ok(par::compute(&method, &a, &s, seed))
     };
     let (rf, rt) = (year(from, af)?, year(to, at)?);
@@ -250,6 +139,7 @@ fn run_par(
     out::write_xlsx(
         &outputs.dir().join("compare.xlsx"),
         &method.id,
+        None,
         None,
         None,
         &[],
@@ -267,69 +157,9 @@ fn run_par(
             r.index_change.unwrap_or(f64::NAN),
             r.ci_low.unwrap_or(f64::NAN),
             r.ci_high.unwrap_or(f64::NAN),
-            r.direction
+            Direction::code_of(r.direction)
         );
     }
     say!("wrote {} (and compare.xlsx)", path.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Per unit present in both years: the change in points, index and rank, the index change's
-/// interval (the two years' sampling errors are independent), and whether the rank intervals
-/// overlap.
-pub fn par_changes(from: &ParResult, to: &ParResult, level: f64) -> Vec<ParChange> {
-    let z = estimate::normal_quantile(level);
-    let before: BTreeMap<&str, &par::TotalRow> = from
-        .totals
-        .iter()
-        .map(|t| (t.unit_id.as_str(), t))
-        .collect();
-    let mut rows = Vec::new();
-    for t in &to.totals {
-        let Some(f) = before.get(t.unit_id.as_str()) else {
-            continue;
-        };
-        let both = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| b - a);
-        let index_change = both(f.index_pct, t.index_pct);
-        let se = (f.se.powi(2) + t.se.powi(2)).sqrt();
-        let (ci_low, ci_high) = match index_change {
-            Some(d) if se.is_finite() => (Some(d - z * se), Some(d + z * se)),
-            _ => (None, None),
-        };
-        let direction = match (index_change, ci_low, ci_high) {
-            (Some(_), Some(lo), _) if lo > 0.0 => "up",
-            (Some(_), _, Some(hi)) if hi < 0.0 => "down",
-            (Some(_), Some(_), Some(_)) => "no_change",
-            _ => "",
-        };
-        let overlap = match (f.rank_low, f.rank_high, t.rank_low, t.rank_high) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some(a.max(c) <= b.min(d)),
-            _ => None,
-        };
-        let mut flags = Vec::new();
-        for (row, which) in [(*f, "from"), (t, "to")] {
-            if !row.flag.is_empty() {
-                flags.push(format!("{which}:{}", row.flag));
-            }
-        }
-        rows.push(ParChange {
-            unit_id: t.unit_id.clone(),
-            points_from: f.points,
-            points_to: t.points,
-            index_from: f.index_pct,
-            index_to: t.index_pct,
-            index_change,
-            se_change: se,
-            ci_low,
-            ci_high,
-            direction: direction.to_string(),
-            rank_from: f.rank,
-            rank_to: t.rank,
-            rank_interval_from: f.rank_low.zip(f.rank_high),
-            rank_interval_to: t.rank_low.zip(t.rank_high),
-            rank_intervals_overlap: overlap,
-            flag: flags.join(" | "),
-        });
-    }
-    rows
 }

@@ -32,11 +32,13 @@ mod score;
 mod surveys;
 mod validate;
 
+use crate::cli::{Cli, Command};
+use std::collections::HashSet;
 use std::process::ExitCode;
 
-use thiserror::Error;
-
-use crate::cli::{Cli, Command};
+use crate::cli::ReadArgs;
+use crate::error::UsageError;
+use crate::ingest::{CheckedBatch, ReadOptions, Refusal};
 
 /// Exit statuses, as documented in README.md.
 pub mod exit {
@@ -49,11 +51,6 @@ pub mod exit {
     /// Some rows quarantined; the others stored.
     pub const QUARANTINED: u8 = 3;
 }
-
-/// An error in what the user asked for (exit status 2), as opposed to in their data.
-#[derive(Debug, Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -74,89 +71,80 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     let usage = err.chain().any(|c| {
         c.is::<UsageError>()
             || matches!(
-                c.downcast_ref::<crate::instrument::InstrumentError>(),
-                Some(crate::instrument::InstrumentError::Unknown(_))
+                c.downcast_ref::<crate::definition::DefinitionError>(),
+                Some(crate::definition::DefinitionError::Unknown { .. })
             )
     });
     ExitCode::from(if usage { exit::USAGE } else { exit::REFUSED })
 }
 
-/// Loads a questionnaire and checks that it applies to `year`.
-fn instrument_for(
-    survey: &str,
-    year: Option<i32>,
-) -> anyhow::Result<crate::instrument::Instrument> {
-    let inst = crate::instrument::load(survey)?;
-    if let Some(y) = year
-        && !(inst.years[0]..=inst.years[1]).contains(&y)
-    {
-        return Err(UsageError(format!(
-            "questionnaire {} ({}) applies to {}–{}, not to {y}\n  hint: choose the questionnaire version in force that year (`chiso surveys`)",
-            inst.id, inst.version, inst.years[0], inst.years[1]
-        ))
-        .into());
+fn read_options(r: &ReadArgs) -> ReadOptions {
+    ReadOptions {
+        sheet: r.sheet.clone(),
+        encoding: r.encoding.clone(),
     }
-    Ok(inst)
 }
 
-/// The version of a questionnaire in force in `year`: the one named, or one it continues (or
-/// that continues it, among the shipped ones), following `[continues]`.
-fn instrument_at(survey: &str, year: i32) -> anyhow::Result<crate::instrument::Instrument> {
-    let named = crate::instrument::load(survey)?;
-    let applies = |i: &crate::instrument::Instrument| (i.years[0]..=i.years[1]).contains(&year);
-    let mut seen = vec![named.id.clone()];
-    // Back through the versions it continues.
-    let mut cur = named.clone();
-    while !applies(&cur) {
-        let Some(prev) = cur.continues.as_ref().map(|c| c.survey.clone()) else {
-            break;
-        };
-        if seen.contains(&prev) {
-            break;
-        }
-        seen.push(prev.clone());
-        cur = crate::instrument::load(&prev)?;
+fn report_refusal(r: &Refusal) {
+    tell!("error: {r}");
+    if !matches!(r, Refusal::Store { .. }) {
+        tell!("  the file was refused whole; fix it and run again");
     }
-    if applies(&cur) {
-        return Ok(cur);
-    }
-    // Forward through the shipped versions that continue it.
-    let shipped = crate::instrument::shipped()?;
-    let mut cur = named.clone();
-    for _ in 0..shipped.len() {
-        let Some(next) = shipped
-            .iter()
-            .find(|i| i.continues.as_ref().is_some_and(|c| c.survey == cur.id))
-        else {
-            break;
-        };
-        if applies(next) {
-            return Ok(next.clone());
-        }
-        cur = next.clone();
-    }
-    Err(UsageError(format!(
-        "questionnaire {} ({}) applies to {}–{}, and no version it continues or that continues it applies to {year}\n  hint: `chiso surveys` lists the versions and their years",
-        named.id, named.version, named.years[0], named.years[1]
-    ))
-    .into())
 }
 
-/// Refuses a year with no stored answers for questionnaire `id`, naming what to ingest;
-/// `or` adds another way out to the hint.
-fn require_answers(
-    store: &crate::store::Store,
-    manifest: &crate::store::Manifest,
-    id: &str,
-    year: i32,
-    or: &str,
-) -> anyhow::Result<()> {
-    if manifest.batches_of(id, year).any(|b| b.accepted > 0) {
-        return Ok(());
+/// The summary of one checked file, and its first problems on stderr.
+fn print_summary(b: &CheckedBatch, show: usize) {
+    say!("{} ({})", b.file, b.format);
+    say!("  rows read     {:>9}", b.rows_read);
+    say!("  accepted      {:>9}", b.accepted);
+    let reasons: Vec<String> = b
+        .by_rule
+        .iter()
+        .map(|(r, n)| format!("{} {n}", r.code()))
+        .collect();
+    if reasons.is_empty() {
+        say!("  quarantined   {:>9}", b.quarantined_rows);
+    } else {
+        say!(
+            "  quarantined   {:>9}   ({})",
+            b.quarantined_rows,
+            reasons.join(", ")
+        );
     }
-    Err(UsageError(format!(
-        "no {id} answers for {year} in the store {}\n  hint: ingest that year's batches first (`chiso ingest --survey {id} --year {year} FILE`){or}",
-        store.root().display()
-    ))
-    .into())
+    if b.blank_rows > 0 {
+        say!("  blank rows skipped {:>4}", b.blank_rows);
+    }
+    if !b.ignored_columns.is_empty() {
+        say!(
+            "warning: columns not in the questionnaire, ignored: {}",
+            b.ignored_columns.join(", ")
+        );
+    }
+    if !b.pii_dropped.is_empty() {
+        say!(
+            "note: columns identifying people not stored (use --keep-pii to keep them): {}",
+            b.pii_dropped.join(", ")
+        );
+    }
+    let mut hinted = HashSet::new();
+    for v in b.violations.iter().take(show) {
+        tell!(
+            "{}:{}: {}: {} [{}]",
+            b.file,
+            v.line,
+            v.column,
+            v.message,
+            v.rule.code()
+        );
+        if hinted.insert(v.rule) {
+            tell!("  hint: {}", v.rule.hint());
+        }
+    }
+    if b.violations.len() > show {
+        tell!(
+            "{}: … and {} more problems",
+            b.file,
+            b.violations.len() - show
+        );
+    }
 }

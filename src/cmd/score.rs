@@ -1,18 +1,16 @@
 //! `chiso score`: satisfaction indices with design-based standard errors and intervals.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
 use crate::cli::ScoreArgs;
 use crate::estimate;
-use crate::render::labels::Lang;
 use crate::render::scores::{self, TableContext};
 use crate::store::Store;
 
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
-    let inst = super::instrument_for(&args.survey.survey, Some(args.survey.year))?;
+    let inst = crate::annual::instrument_for(&args.survey.survey, Some(args.survey.year))?;
     let method_name = args.method.clone().unwrap_or_else(|| inst.method.clone());
     let method = crate::methodology::load(&method_name)?;
     method.check(&method_name, &inst)?;
@@ -23,8 +21,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("scoring {} {}", inst.id, args.survey.year))?;
     let outputs = crate::files::Outputs::begin(&args.out)?;
     let stage = outputs.dir();
-    let lang = args.lang.get();
-    let labels = labels(&inst, lang);
+    let lang = args.lang;
+    let labels = inst.labels(lang);
     let ctx = TableContext {
         year: args.survey.year,
         survey: &inst.id,
@@ -63,39 +61,4 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     );
     say!("wrote {} (and scores.xlsx, scores.json)", csv.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Item and element labels of a questionnaire in the output language, and the overall index.
-pub fn labels(inst: &crate::instrument::Instrument, lang: Lang) -> BTreeMap<String, String> {
-    inst.questions
-        .iter()
-        .map(|q| {
-            (
-                q.code.clone(),
-                if lang == Lang::En {
-                    q.en.clone()
-                } else {
-                    q.vi.clone()
-                },
-            )
-        })
-        .chain(inst.elements.iter().map(|e| {
-            (
-                e.code.clone(),
-                if lang == Lang::En {
-                    e.en.clone()
-                } else {
-                    e.vi.clone()
-                },
-            )
-        }))
-        .chain([(
-            "overall".to_string(),
-            if lang == Lang::En {
-                "Overall index".to_string()
-            } else {
-                "Chỉ số chung".to_string()
-            },
-        )])
-        .collect()
 }

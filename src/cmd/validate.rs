@@ -3,14 +3,13 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::exit;
-use super::ingest::{print_summary, read_options, report_refusal};
+use super::{exit, print_summary, read_options, report_refusal};
 use crate::cli::ValidateArgs;
 use crate::ingest::{CheckOptions, check_file};
 use crate::store::{IdSet, Store};
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let inst = super::instrument_for(&args.survey, args.year)?;
+    let inst = crate::annual::instrument_for(&args.survey, args.year)?;
     let stored = match (&args.store, args.year) {
         (Some(dir), Some(year)) => {
             let store = Store::open(dir)?;

@@ -2,11 +2,15 @@
 //! error, a two-sided t test, Benjamini–Hochberg adjustment across the table, and a verdict.
 
 pub mod correspond;
+mod par;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::estimate::{Estimate, Level};
+use crate::flag::{FlagKind, Flags};
+use crate::lang::Lang;
 pub use correspond::{Excluded, Pairing, Side, correspond};
+pub use par::{ParChange, par_changes};
 
 /// Significance level of `direction` (on the adjusted p-value).
 pub const ALPHA: f64 = 0.05;
@@ -26,9 +30,62 @@ pub struct Change {
     pub df: i64,
     pub p_value: Option<f64>,
     pub p_adjusted: Option<f64>,
-    /// `up`, `down`, `no_change`; empty when there is no test.
-    pub direction: String,
-    pub flag: String,
+    /// The verdict; None when there is no test.
+    pub direction: Option<Direction>,
+    pub flag: Flags,
+}
+
+/// The verdict on a change: real (up or down, at [`ALPHA`] after adjustment), or within the
+/// sampling error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Up,
+    Down,
+    NoChange,
+}
+
+impl Direction {
+    /// The code written in tables: `up`, `down`, `no_change`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+            Direction::NoChange => "no_change",
+        }
+    }
+
+    /// The verdict in words.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Direction::Up => lang.pick("Tăng", "Up"),
+            Direction::Down => lang.pick("Giảm", "Down"),
+            Direction::NoChange => lang.pick("Không thay đổi có ý nghĩa", "No significant change"),
+        }
+    }
+
+    /// Whether the change is real (up or down).
+    pub fn is_real(self) -> bool {
+        self != Direction::NoChange
+    }
+
+    /// The code of an optional verdict (empty when there is no test).
+    pub fn code_of(d: Option<Direction>) -> &'static str {
+        d.map_or("", Direction::code)
+    }
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A row of the trend table: a year's figure and its change from the year before.
+#[derive(Debug, Clone)]
+pub struct TrendRow {
+    pub year: i32,
+    pub estimate: Estimate,
+    pub change: Option<Change>,
 }
 
 /// A change from two independent estimates: change = to − from, se = √(se_from² + se_to²),
@@ -37,15 +94,16 @@ pub fn change(from: &Estimate, to: &Estimate) -> Change {
     let d = to.estimate - from.estimate;
     let se = (from.se.powi(2) + to.se.powi(2)).sqrt();
     let df = from.df.min(to.df);
-    let mut flags: Vec<String> = Vec::new();
-    for (e, which) in [(from, "from"), (to, "to")] {
-        for f in e.flag.split(';').filter(|f| !f.is_empty()) {
-            flags.push(format!("{which}:{f}"));
-        }
-    }
+    let mut flags = Flags::none();
+    flags.extend_scoped("from", &from.flag);
+    flags.extend_scoped("to", &to.flag);
     let p = p_value(d, se, df);
     if p.is_none() {
-        flags.push(if df < 1 { "no_df" } else { "no_se" }.to_string());
+        flags.push(if df < 1 {
+            FlagKind::NoDf
+        } else {
+            FlagKind::NoSe
+        });
     }
     Change {
         unit_id: to.unit_id.clone(),
@@ -59,8 +117,8 @@ pub fn change(from: &Estimate, to: &Estimate) -> Change {
         df,
         p_value: p,
         p_adjusted: None,
-        direction: String::new(),
-        flag: flags.join(";"),
+        direction: None,
+        flag: flags,
     }
 }
 
@@ -95,10 +153,10 @@ pub fn adjust(rows: &mut [Change]) {
     for (r, a) in rows.iter_mut().zip(adj) {
         r.p_adjusted = a;
         r.direction = match a {
-            None => String::new(),
-            Some(q) if q < ALPHA && r.change > 0.0 => "up".into(),
-            Some(q) if q < ALPHA && r.change < 0.0 => "down".into(),
-            Some(_) => "no_change".into(),
+            None => None,
+            Some(q) if q < ALPHA && r.change > 0.0 => Some(Direction::Up),
+            Some(q) if q < ALPHA && r.change < 0.0 => Some(Direction::Down),
+            Some(_) => Some(Direction::NoChange),
         };
     }
 }
@@ -172,7 +230,10 @@ mod tests {
             ci_high: f64::NAN,
             df,
             deff: f64::NAN,
-            flag: flag.to_string(),
+            flag: match flag {
+                "low_n" => Flags::of(FlagKind::LowN),
+                _ => Flags::none(),
+            },
         }
     }
 
@@ -235,7 +296,7 @@ mod tests {
                 "BH {q} vs R {}",
                 w["p_adjusted"]
             );
-            assert_eq!(g.direction, w["direction"], "{g:?}");
+            assert_eq!(Direction::code_of(g.direction), w["direction"], "{g:?}");
         }
     }
 
@@ -256,9 +317,9 @@ mod tests {
         adjust(&mut both);
         // Fell: se_change = 6√2 / t = 4.1548; t = −0.4814; p ≈ 0.634 → no change.
         assert!((both[0].se_change - 6.0 * 2f64.sqrt() / t).abs() < 1e-12);
-        assert_eq!(both[0].direction, "no_change");
+        assert_eq!(both[0].direction, Some(Direction::NoChange));
         // Rose: se_change = 3√2 / t = 2.0774; t = 4.8137; p ≈ 3.9e-5 → up, also after BH.
-        assert_eq!(both[1].direction, "up");
+        assert_eq!(both[1].direction, Some(Direction::Up));
         assert!(both[1].p_adjusted.is_some_and(|q| q < 0.001));
     }
 
@@ -269,9 +330,9 @@ mod tests {
             &est("A", 82.0, 2.0, 12, ""),
         );
         assert_eq!(c.p_value, None);
-        assert_eq!(c.flag, "from:low_n;no_df");
+        assert_eq!(c.flag.to_string(), "from:low_n;no_df");
         let mut v = vec![c];
         adjust(&mut v);
-        assert_eq!((v[0].p_adjusted, v[0].direction.as_str()), (None, ""));
+        assert_eq!((v[0].p_adjusted, v[0].direction), (None, None));
     }
 }

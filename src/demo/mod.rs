@@ -6,6 +6,10 @@
 //! village, a commune-level quality that moves from year to year, a respondent effect, item
 //! effects, and a few blanks and not-applicable answers.
 
+mod run;
+
+pub use run::{DemoRun, PLACE, run};
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

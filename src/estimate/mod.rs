@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use thiserror::Error;
 
+use crate::flag::{FlagKind, Flags};
 use crate::instrument::Instrument;
 use crate::methodology::{ItemMeasure, Method, Rule};
 use totals::{Totals, Vars};
@@ -68,11 +69,96 @@ pub struct Estimate {
     pub ci_high: f64,
     pub df: i64,
     pub deff: f64,
-    pub flag: String,
+    pub flag: Flags,
 }
 
 /// The unit id that stands for all units together.
 pub const ALL: &str = "ALL";
+
+/// The measures chiso computes itself (a methodology may name more: its `means` and
+/// `shares`).
+pub mod measure {
+    /// Share satisfied (%): items, elements, overall.
+    pub const SATISFIED_PCT: &str = "satisfied_pct";
+    /// Mean score on the answer scale.
+    pub const MEAN_SCORE: &str = "mean_score";
+    /// Share satisfied with every item of an element (%).
+    pub const COMPREHENSIVE_PCT: &str = "comprehensive_pct";
+    /// Cronbach's alpha of an element's items.
+    pub const CRONBACH_ALPHA: &str = "cronbach_alpha";
+}
+
+/// Whether a measure is a percentage (0–100): its interval never leaves that range.
+pub fn is_percent(measure: &str) -> bool {
+    measure.ends_with("_pct")
+}
+
+/// The figures of a scoring, found by unit, level, code and measure.
+#[derive(Debug, Clone, Default)]
+pub struct Estimates {
+    rows: Vec<Estimate>,
+    index: std::collections::HashMap<(String, Level, String, String), usize>,
+}
+
+impl Estimates {
+    pub fn new(rows: Vec<Estimate>) -> Estimates {
+        let index = rows
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                (
+                    (
+                        e.unit_id.clone(),
+                        e.level,
+                        e.code.clone(),
+                        e.measure.clone(),
+                    ),
+                    i,
+                )
+            })
+            .collect();
+        Estimates { rows, index }
+    }
+
+    /// The figure of `unit` at `level` for `code` and `measure`.
+    pub fn get(&self, unit: &str, level: Level, code: &str, measure: &str) -> Option<&Estimate> {
+        self.index
+            .get(&(
+                unit.to_string(),
+                level,
+                code.to_string(),
+                measure.to_string(),
+            ))
+            .map(|&i| &self.rows[i])
+    }
+
+    /// The overall `satisfied_pct` of `unit`.
+    pub fn overall(&self, unit: &str) -> Option<&Estimate> {
+        self.get(unit, Level::Overall, "overall", measure::SATISFIED_PCT)
+    }
+
+    /// The units with figures, ALL excluded, in order.
+    pub fn units(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|e| e.unit_id != ALL)
+            .map(|e| e.unit_id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    pub fn rows(&self) -> &[Estimate] {
+        &self.rows
+    }
+}
+
+impl std::ops::Deref for Estimates {
+    type Target = [Estimate];
+    fn deref(&self) -> &[Estimate] {
+        &self.rows
+    }
+}
 
 /// What kind of interval a figure gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -552,15 +638,15 @@ fn domain(
         let deff = s.moments.map_or(f64::NAN, |m| {
             design_effect(var, est, &s.terms[0].1, m, &sum)
         });
-        let mut flags = Vec::new();
+        let mut flags = Flags::none();
         if no_data {
-            flags.push("no_data");
+            flags.push(FlagKind::NoData);
         }
         if df < 1 {
-            flags.push("no_df");
+            flags.push(FlagKind::NoDf);
         }
         if n < method.min_n {
-            flags.push("low_n");
+            flags.push(FlagKind::LowN);
         }
         let e = Estimate {
             unit_id: unit.to_string(),
@@ -570,11 +656,11 @@ fn domain(
             n,
             estimate: est * s.scale,
             se: se * s.scale,
-            ci_low: lo * s.scale,
-            ci_high: hi * s.scale,
+            ci_low: clamp_percent(&s.measure, lo * s.scale),
+            ci_high: clamp_percent(&s.measure, hi * s.scale),
             df,
             deff,
-            flag: flags.join(";"),
+            flag: flags,
         };
         let kept = keep(&e).then(|| z.iter().map(|v| v * s.scale).collect());
         out.push((e, kept));
@@ -586,19 +672,19 @@ fn domain(
         let item_var: f64 = a.items.iter().map(|p| var(*p)).sum();
         let alpha = k / (k - 1.0) * (1.0 - item_var / var(a.total));
         let n = n.round() as u64;
-        let mut flags = Vec::new();
+        let mut flags = Flags::none();
         if !alpha.is_finite() {
-            flags.push("no_data");
+            flags.push(FlagKind::NoData);
         }
         if n < method.min_n {
-            flags.push("low_n");
+            flags.push(FlagKind::LowN);
         }
         out.push((
             Estimate {
                 unit_id: unit.to_string(),
                 level: Level::Element,
                 code: a.code.clone(),
-                measure: "cronbach_alpha".to_string(),
+                measure: measure::CRONBACH_ALPHA.to_string(),
                 n,
                 estimate: alpha,
                 se: f64::NAN,
@@ -606,7 +692,7 @@ fn domain(
                 ci_high: f64::NAN,
                 df,
                 deff: f64::NAN,
-                flag: flags.join(";"),
+                flag: flags,
             },
             None,
         ));
@@ -614,6 +700,16 @@ fn domain(
     // Items, then elements, then overall; the methodology's order within a level (stable sort).
     out[start..].sort_by_key(|e| e.0.level);
     strata
+}
+
+/// A percentage's interval end kept within 0–100: the Wald interval of a mean of shares (the
+/// `mean` rule) can otherwise cross 0 or 100; logit and Wilson intervals never do.
+fn clamp_percent(measure: &str, x: f64) -> f64 {
+    if is_percent(measure) && x.is_finite() {
+        x.clamp(0.0, 100.0)
+    } else {
+        x
+    }
 }
 
 /// Design variance over the variance of the same ratio from a simple random sample of the
@@ -796,7 +892,9 @@ mod tests {
         let mean = run("mean", five());
         let e = find(&mean, "U", "E", "satisfied_pct");
         assert!(near(e.estimate, 50.0) && near(e.se, 100.0 * (70.0_f64 / 1296.0).sqrt()));
-        assert!((e.ci_low - (-14.526_128_761)).abs() < 1e-6);
+        // Wald: 50 ∓ 2.776445 · 23.24 = [−14.526129, 114.526129], a percentage, so kept
+        // within 0–100.
+        assert_eq!((e.ci_low, e.ci_high), (0.0, 100.0));
         assert!(e.deff.is_nan(), "no deff for a mean of ratios");
         // Overall with one element equals the element.
         assert!(near(find(&mean, "U", "overall", "satisfied_pct").se, e.se));
@@ -813,7 +911,9 @@ mod tests {
         // Expectation: (80 + 60 + 100)/3 = 80; z = 0, −20/3, 20/3; V = 5/4 · 800/9.
         let x = find(&rows, "U", "exp", "expectation_pct");
         assert!(near(x.estimate, 80.0) && near(x.se, (1000.0_f64 / 9.0).sqrt()));
-        assert!((x.ci_high - 109.266_301_103).abs() < 1e-6);
+        // Wald: 80 ± 29.266301103 → [50.733698897, 109.266301103], the top clamped to 100.
+        assert!((x.ci_low - 50.733_698_897).abs() < 1e-6);
+        assert_eq!(x.ci_high, 100.0);
         // Would return (4 or 5): r1, r3 of r1, r2, r3, r5 → 1/2; z = ±1/8; V = 5/4 · 1/16.
         let r = find(&rows, "U", "ret", "return_pct");
         assert!(near(r.estimate, 50.0) && near(r.se, 100.0 * (5.0_f64 / 64.0).sqrt()));
@@ -823,8 +923,8 @@ mod tests {
         assert_eq!(a.n, 2);
         assert!(near(a.estimate, 8.0 / 9.0));
         // min_n = 3: the α on 2 respondents is flagged, the item on 3 is not.
-        assert_eq!(a.flag, "low_n");
-        assert_eq!(find(&rows, "U", "I1", "satisfied_pct").flag, "");
+        assert_eq!(a.flag.to_string(), "low_n");
+        assert!(find(&rows, "U", "I1", "satisfied_pct").flag.is_empty());
     }
 
     #[test]

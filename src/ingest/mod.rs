@@ -7,10 +7,12 @@
 
 mod error;
 mod ids;
+mod keep;
 pub mod read;
 mod validate;
 
 pub use error::{Refusal, Rule, Violation, quote_value};
+pub use keep::{FileOutcome, Ingested, ingest_files};
 pub use read::{Format, ReadOptions};
 pub use validate::unit_id_problem;
 

@@ -10,9 +10,7 @@ mod model;
 
 pub use model::{Answer, Column, Continues, Element, Instrument, Question, Scale, StandardColumn};
 
-use std::path::Path;
-
-use thiserror::Error;
+use crate::definition::{DefinitionError, Kind};
 
 /// The questionnaires shipped in `surveys/`, embedded at build time: (file name, text).
 const SHIPPED: &[(&str, &str)] = &[
@@ -35,29 +33,8 @@ const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Debug, Error)]
-pub enum InstrumentError {
-    #[error("{file}: not a valid questionnaire definition: {message}")]
-    Parse { file: String, message: String },
-    #[error("{file}: {message}\n  hint: {hint}")]
-    Invalid {
-        file: String,
-        message: String,
-        hint: String,
-    },
-    #[error(
-        "unknown survey `{0}`\n  hint: `chiso surveys` lists the questionnaires; a path to a .toml file also works"
-    )]
-    Unknown(String),
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
-}
-
 /// All shipped questionnaires, in a stable order (by id).
-pub fn shipped() -> Result<Vec<Instrument>, InstrumentError> {
+pub fn shipped() -> Result<Vec<Instrument>, DefinitionError> {
     let mut all = SHIPPED
         .iter()
         .map(|(name, text)| Instrument::from_toml(name, text))
@@ -67,19 +44,16 @@ pub fn shipped() -> Result<Vec<Instrument>, InstrumentError> {
 }
 
 /// Resolves `--survey`: a shipped id, or a path to a questionnaire file.
-pub fn load(id_or_path: &str) -> Result<Instrument, InstrumentError> {
-    let path = Path::new(id_or_path);
-    if id_or_path.ends_with(".toml") || path.is_file() {
-        let text = crate::definition::read(path).map_err(|source| InstrumentError::Io {
-            file: id_or_path.to_string(),
-            source,
-        })?;
-        return Instrument::from_toml(id_or_path, &text);
-    }
-    shipped()?
-        .into_iter()
-        .find(|i| i.id == id_or_path)
-        .ok_or_else(|| InstrumentError::Unknown(id_or_path.to_string()))
+pub fn load(id_or_path: &str) -> Result<Instrument, DefinitionError> {
+    crate::definition::load(
+        Kind::Questionnaire,
+        id_or_path,
+        |path, text| Instrument::from_toml(&path.display().to_string(), text),
+        |id| match shipped() {
+            Ok(all) => all.into_iter().find(|i| i.id == id).map(Ok),
+            Err(e) => Some(Err(e)),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -87,7 +61,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shipped_questionnaires_load_with_the_documented_item_counts() -> Result<(), InstrumentError>
+    fn shipped_questionnaires_load_with_the_documented_item_counts() -> Result<(), DefinitionError>
     {
         let all = shipped()?;
         let count = |id: &str| {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::InstrumentError;
+use crate::definition::{DefinitionError, Kind};
 
 /// What one `surveys/*.toml` file says, before its cross-references are checked.
 #[derive(Debug, Deserialize)]
@@ -268,12 +268,8 @@ pub struct Instrument {
 }
 
 impl Instrument {
-    pub fn from_toml(file: &str, text: &str) -> Result<Self, InstrumentError> {
-        let raw: File =
-            crate::definition::parse(text).map_err(|message| InstrumentError::Parse {
-                file: file.to_string(),
-                message,
-            })?;
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, DefinitionError> {
+        let raw: File = crate::definition::parse_as(Kind::Questionnaire, file, text)?;
         resolve(file, raw)
     }
 
@@ -285,18 +281,31 @@ impl Instrument {
             .unwrap_or(column.name())
     }
 
+    /// Item and element labels in `lang`, and the overall index's, by code.
+    pub fn labels(&self, lang: crate::lang::Lang) -> BTreeMap<String, String> {
+        self.questions
+            .iter()
+            .map(|q| (q.code.clone(), lang.pick(&q.vi, &q.en).clone()))
+            .chain(
+                self.elements
+                    .iter()
+                    .map(|e| (e.code.clone(), lang.pick(&e.vi, &e.en).clone())),
+            )
+            .chain([(
+                "overall".to_string(),
+                lang.pick("Chỉ số chung", "Overall index").to_string(),
+            )])
+            .collect()
+    }
+
     /// Questions that belong to an element, i.e. enter the satisfaction index.
     pub fn scored_items(&self) -> impl Iterator<Item = &Question> {
         self.questions.iter().filter(|q| q.element.is_some())
     }
 }
 
-fn resolve(file: &str, raw: File) -> Result<Instrument, InstrumentError> {
-    let invalid = |message: String, hint: &str| InstrumentError::Invalid {
-        file: file.to_string(),
-        message,
-        hint: hint.to_string(),
-    };
+fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
+    let invalid = |message: String, hint: &str| DefinitionError::invalid(file, message, hint);
     if !crate::definition::is_plain_id(&raw.id) {
         return Err(invalid(
             format!("id = \"{}\" is not a plain name", raw.id.escape_debug()),

@@ -3,10 +3,9 @@
 //! a change of method is a change of file, not of code.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
+use crate::definition::{DefinitionError, Kind};
 use serde::Deserialize;
-use thiserror::Error;
 
 use crate::instrument::Instrument;
 
@@ -18,27 +17,6 @@ const SHIPPED: &[(&str, &str)] = &[
 
 /// Largest weight a methodology may give (sums of weights stay far from overflow).
 pub const MAX_WEIGHT: f64 = 1e12;
-
-#[derive(Debug, Error)]
-pub enum MethodError {
-    #[error("{file}: not a valid methodology: {message}")]
-    Parse { file: String, message: String },
-    #[error("{file}: {message}\n  hint: {hint}")]
-    Invalid {
-        file: String,
-        message: String,
-        hint: String,
-    },
-    #[error(
-        "unknown methodology `{0}`\n  hint: the shipped ones are sipas, health and education; a path to a .toml file also works"
-    )]
-    Unknown(String),
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
-}
 
 /// How a node of the tree combines what is beneath it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -80,8 +58,8 @@ pub enum ItemMeasure {
 impl ItemMeasure {
     pub fn name(self) -> &'static str {
         match self {
-            ItemMeasure::SatisfiedPct => "satisfied_pct",
-            ItemMeasure::MeanScore => "mean_score",
+            ItemMeasure::SatisfiedPct => crate::estimate::measure::SATISFIED_PCT,
+            ItemMeasure::MeanScore => crate::estimate::measure::MEAN_SCORE,
         }
     }
 }
@@ -123,7 +101,10 @@ pub struct Method {
     pub id: String,
     pub title_vi: String,
     pub title_en: String,
+    /// The legal basis, in Vietnamese; `basis_en` in English (the Vietnamese when absent).
     pub basis: String,
+    #[serde(default)]
+    pub basis_en: Option<String>,
     #[serde(default)]
     pub modelled: bool,
     /// An answer at or above this code is "satisfied".
@@ -148,28 +129,29 @@ pub struct Method {
 }
 
 impl Method {
-    pub fn from_toml(file: &str, text: &str) -> Result<Method, MethodError> {
-        let m: Method = crate::definition::parse(text).map_err(|message| MethodError::Parse {
-            file: file.to_string(),
-            message,
-        })?;
+    /// The legal basis in `lang`.
+    pub fn basis(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::En => self.basis_en.as_deref().unwrap_or(&self.basis),
+            crate::lang::Lang::Vi => &self.basis,
+        }
+    }
+
+    pub fn from_toml(file: &str, text: &str) -> Result<Method, DefinitionError> {
+        let m: Method = crate::definition::parse_as(Kind::Methodology, file, text)?;
         if !crate::definition::is_plain_id(&m.id) {
-            return Err(MethodError::Invalid {
-                file: file.to_string(),
-                message: format!("id = \"{}\" is not a plain name", m.id.escape_debug()),
-                hint: crate::definition::ID_HINT.to_string(),
-            });
+            return Err(DefinitionError::invalid(
+                file,
+                format!("id = \"{}\" is not a plain name", m.id.escape_debug()),
+                crate::definition::ID_HINT,
+            ));
         }
         Ok(m)
     }
 
     /// Checks the methodology against the questionnaire it scores.
-    pub fn check(&self, file: &str, inst: &Instrument) -> Result<(), MethodError> {
-        let invalid = |message: String, hint: &str| MethodError::Invalid {
-            file: file.to_string(),
-            message,
-            hint: hint.to_string(),
-        };
+    pub fn check(&self, file: &str, inst: &Instrument) -> Result<(), DefinitionError> {
+        let invalid = |message: String, hint: &str| DefinitionError::invalid(file, message, hint);
         if !(0.5..1.0).contains(&self.ci_level) {
             return Err(invalid(
                 format!("ci_level = {} is not in [0.5, 1)", self.ci_level),
@@ -408,20 +390,18 @@ impl Method {
 }
 
 /// Resolves `--method`: a shipped id, or a path to a methodology file.
-pub fn load(id_or_path: &str) -> Result<Method, MethodError> {
-    let path = Path::new(id_or_path);
-    if id_or_path.ends_with(".toml") || path.is_file() {
-        let text = crate::definition::read(path).map_err(|source| MethodError::Io {
-            file: id_or_path.to_string(),
-            source,
-        })?;
-        return Method::from_toml(id_or_path, &text);
-    }
-    SHIPPED
-        .iter()
-        .find(|(id, _)| *id == id_or_path)
-        .map(|(id, text)| Method::from_toml(&format!("scoring/{id}.toml"), text))
-        .ok_or_else(|| MethodError::Unknown(id_or_path.to_string()))?
+pub fn load(id_or_path: &str) -> Result<Method, DefinitionError> {
+    crate::definition::load(
+        Kind::Methodology,
+        id_or_path,
+        |path, text| Method::from_toml(&path.display().to_string(), text),
+        |id| {
+            SHIPPED
+                .iter()
+                .find(|(shipped, _)| *shipped == id)
+                .map(|(id, text)| Method::from_toml(&format!("scoring/{id}.toml"), text))
+        },
+    )
 }
 
 #[cfg(test)]

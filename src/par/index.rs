@@ -13,14 +13,15 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::assessment::{Assessment, Score};
 use super::model::{ParMethod, Source, SurveyRef};
+use crate::flag::{FlagKind, Flags};
 
 /// A unit's survey figure behind a criterion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
     pub estimate: f64,
     pub se: f64,
-    /// The figure's own flag (`low_n`, `no_df`, ...), empty when publishable.
-    pub flag: String,
+    /// The figure's own flags (`low_n`, `no_df`, ...), empty when publishable.
+    pub flag: Flags,
 }
 
 /// Where survey figures come from: the store (see `cmd::par`), or a table in a test.
@@ -44,7 +45,7 @@ pub struct PointRow {
     /// None when not applicable, or when the survey figure is missing.
     pub points: Option<f64>,
     pub se: f64,
-    pub flag: String,
+    pub flag: Flags,
 }
 
 /// One row of `par_totals.csv`.
@@ -62,13 +63,62 @@ pub struct TotalRow {
     pub rank: Option<usize>,
     pub rank_low: Option<usize>,
     pub rank_high: Option<usize>,
-    pub flag: String,
+    pub flag: Flags,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParResult {
     pub points: Vec<PointRow>,
     pub totals: Vec<TotalRow>,
+}
+
+impl ParResult {
+    /// The units in rank order (best first; units without a rank last, by id).
+    pub fn ranked(&self) -> Vec<&TotalRow> {
+        let mut v: Vec<&TotalRow> = self.totals.iter().collect();
+        v.sort_by(|a, b| {
+            (a.rank.is_none(), a.rank, &a.unit_id).cmp(&(b.rank.is_none(), b.rank, &b.unit_id))
+        });
+        v
+    }
+
+    /// A unit's points and maximum in each area, in the methodology's order. Criteria not
+    /// applicable, or without points, add nothing.
+    pub fn area_totals(&self, method: &ParMethod, unit: &str) -> Vec<AreaTotal> {
+        method
+            .areas
+            .iter()
+            .map(|a| {
+                let (mut points, mut max) = (0.0, 0.0);
+                for x in self
+                    .points
+                    .iter()
+                    .filter(|x| x.unit_id == unit && x.area == a.code)
+                {
+                    points += x.points.unwrap_or(0.0);
+                    max += x.max_points.unwrap_or(0.0);
+                }
+                AreaTotal {
+                    area: a.code.clone(),
+                    points,
+                    max,
+                }
+            })
+            .collect()
+    }
+
+    /// The row of `unit`.
+    pub fn total(&self, unit: &str) -> Option<&TotalRow> {
+        self.totals.iter().find(|t| t.unit_id == unit)
+    }
+}
+
+/// A unit's points in one area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaTotal {
+    pub area: String,
+    pub points: f64,
+    pub max: f64,
 }
 
 /// Rounds half away from zero to `decimals`, as the published tables do.
@@ -108,7 +158,7 @@ pub fn compute(
         let (mut bonus, mut penalty) = (0.0, 0.0);
         let mut max = 0.0;
         let mut complete = true;
-        let mut flags: Vec<String> = Vec::new();
+        let mut flags = Flags::none();
         let mut survey_terms: BTreeMap<&str, Vec<(&SurveyRef, f64)>> = BTreeMap::new();
         for leaf in &leaves {
             let c = leaf.criterion;
@@ -122,10 +172,10 @@ pub fn compute(
                 max_points: None,
                 points: None,
                 se: 0.0,
-                flag: String::new(),
+                flag: Flags::none(),
             };
             if not_applicable {
-                row.flag = "not_applicable".into();
+                row.flag = Flags::of(FlagKind::NotApplicable);
                 points.push(row);
                 continue;
             }
@@ -157,17 +207,17 @@ pub fn compute(
                         }
                         Some(f) => {
                             row.flag = if f.flag.is_empty() {
-                                "no_data".into()
+                                Flags::of(FlagKind::NoData)
                             } else {
                                 f.flag
                             };
                         }
-                        None => row.flag = "no_survey".into(),
+                        None => row.flag = Flags::of(FlagKind::NoSurvey),
                     }
                 }
             }
             if !row.flag.is_empty() {
-                flags.push(format!("{}:{}", c.code, row.flag));
+                flags.extend_scoped(&c.code, &row.flag);
             }
             match (row.points, leaf.source) {
                 (Some(p), Source::Bonus) => bonus += p,
@@ -186,7 +236,7 @@ pub fn compute(
         });
         let index = (complete && max > 0.0).then(|| sum / max * 100.0);
         if max <= 0.0 {
-            flags.push("no_applicable_criteria".into());
+            flags.push(FlagKind::NoApplicableCriteria);
         }
         let se = var.map_or(f64::NAN, |v| v.sqrt() / max * 100.0);
         totals.push(TotalRow {
@@ -201,7 +251,7 @@ pub fn compute(
             rank: None,
             rank_low: None,
             rank_high: None,
-            flag: flags.join(";"),
+            flag: flags,
         });
     }
     rank(method, &mut totals, seed);
@@ -323,7 +373,11 @@ mod tests {
         Figure {
             estimate,
             se,
-            flag: flag.to_string(),
+            flag: match flag {
+                "low_n" => Flags::of(FlagKind::LowN),
+                "" => Flags::none(),
+                other => panic!("no such test flag {other}"),
+            },
         }
     }
 
@@ -432,10 +486,10 @@ mod tests {
         assert_eq!(point(&r, "U1", "1.2.1").points, Some(1.5));
         let na = point(&r, "U1", "2.1");
         assert_eq!(
-            (na.points, na.max_points, na.flag.as_str()),
+            (na.points, na.max_points, na.flag.to_string().as_str()),
             (None, None, "not_applicable")
         );
-        assert_eq!(t.flag, "");
+        assert_eq!(t.flag.to_string(), "");
     }
 
     #[test]
@@ -483,19 +537,19 @@ mod tests {
         let r = run();
         // U5 has no s2 respondents: 2.2 has no points, the total none, no rank.
         let p = point(&r, "U5", "2.2");
-        assert_eq!((p.points, p.flag.as_str()), (None, "no_survey"));
+        assert_eq!((p.points, p.flag.to_string().as_str()), (None, "no_survey"));
         let t = total(&r, "U5");
         assert_eq!(
             (t.points, t.index_pct, t.rank, t.band.clone()),
             (None, None, None, None)
         );
-        assert_eq!(t.flag, "2.2:no_survey");
+        assert_eq!(t.flag.to_string(), "2.2:no_survey");
         // U6: the low-n figure still gives points (6 × 60 / 100 = 3.6), flagged with its total.
         let p = point(&r, "U6", "2.1");
-        assert_eq!(p.flag, "low_n");
+        assert_eq!(p.flag.to_string(), "low_n");
         assert!(close(p.points.unwrap_or(f64::NAN), 3.6));
         let t = total(&r, "U6");
-        assert_eq!(t.flag, "2.1:low_n");
+        assert_eq!(t.flag.to_string(), "2.1:low_n");
         assert!(close(t.index_pct.unwrap_or(f64::NAN), 6.6 / 16.0 * 100.0));
     }
 

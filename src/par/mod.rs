@@ -7,5 +7,5 @@ pub mod index;
 mod model;
 
 pub use assessment::{Assessment, AssessmentError};
-pub use index::{Figure, ParResult, PointRow, Surveys, TotalRow, compute, round_to};
-pub use model::{Area, Band, Criterion, Leaf, ParMethod, ParMethodError, Source, SurveyRef, load};
+pub use index::{AreaTotal, Figure, ParResult, PointRow, Surveys, TotalRow, compute, round_to};
+pub use model::{Area, Band, Criterion, Leaf, ParMethod, Source, SurveyRef, load};

@@ -4,34 +4,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::definition::{DefinitionError, Kind};
 use serde::Deserialize;
-use thiserror::Error;
 
 const SHIPPED: &[(&str, &str)] = &[(
     "par-commune",
     include_str!("../../scoring/par-commune.toml"),
 )];
-
-#[derive(Debug, Error)]
-pub enum ParMethodError {
-    #[error("{file}: not a valid PAR methodology: {message}")]
-    Parse { file: String, message: String },
-    #[error("{file}: {message}\n  hint: {hint}")]
-    Invalid {
-        file: String,
-        message: String,
-        hint: String,
-    },
-    #[error(
-        "unknown PAR methodology `{0}`\n  hint: the shipped one is par-commune; a path to a .toml file also works"
-    )]
-    Unknown(String),
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
-}
 
 /// Where a criterion's points come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -120,13 +99,23 @@ pub struct Band {
     pub en: String,
 }
 
+impl Band {
+    /// `B — Tốt`.
+    pub fn label(&self, lang: crate::lang::Lang) -> String {
+        format!("{} — {}", self.code, lang.pick(&self.vi, &self.en))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParMethod {
     pub id: String,
     pub title_vi: String,
     pub title_en: String,
+    /// The legal basis, in Vietnamese; `basis_en` in English (the Vietnamese when absent).
     pub basis: String,
+    #[serde(default)]
+    pub basis_en: Option<String>,
     #[serde(default)]
     pub modelled: bool,
     #[serde(default)]
@@ -159,12 +148,8 @@ pub struct Leaf<'a> {
 }
 
 impl ParMethod {
-    pub fn from_toml(file: &str, text: &str) -> Result<ParMethod, ParMethodError> {
-        let m: ParMethod =
-            crate::definition::parse(text).map_err(|message| ParMethodError::Parse {
-                file: file.to_string(),
-                message,
-            })?;
+    pub fn from_toml(file: &str, text: &str) -> Result<ParMethod, DefinitionError> {
+        let m: ParMethod = crate::definition::parse_as(Kind::ParMethodology, file, text)?;
         m.check(file)?;
         Ok(m)
     }
@@ -211,6 +196,31 @@ impl ParMethod {
             .unwrap_or_else(|| &self.bands[self.bands.len() - 1])
     }
 
+    /// The band of an index, decided at the methodology's precision (`decimals`), and its
+    /// position among the bands (0 = best).
+    pub fn classify(&self, index: f64) -> (&Band, usize) {
+        let b = self.band(super::round_to(index, self.decimals));
+        let i = self
+            .bands
+            .iter()
+            .position(|c| c.code == b.code)
+            .unwrap_or(0);
+        (b, i)
+    }
+
+    /// The band with `code`.
+    pub fn band_named(&self, code: &str) -> Option<&Band> {
+        self.bands.iter().find(|b| b.code == code)
+    }
+
+    /// The legal basis in `lang`.
+    pub fn basis(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::En => self.basis_en.as_deref().unwrap_or(&self.basis),
+            crate::lang::Lang::Vi => &self.basis,
+        }
+    }
+
     /// The distinct survey figures the methodology draws on.
     pub fn survey_refs(&self) -> BTreeSet<SurveyRef> {
         self.leaves()
@@ -219,12 +229,8 @@ impl ParMethod {
             .collect()
     }
 
-    fn check(&self, file: &str) -> Result<(), ParMethodError> {
-        let invalid = |message: String, hint: &str| ParMethodError::Invalid {
-            file: file.to_string(),
-            message,
-            hint: hint.to_string(),
-        };
+    fn check(&self, file: &str) -> Result<(), DefinitionError> {
+        let invalid = |message: String, hint: &str| DefinitionError::invalid(file, message, hint);
         if !crate::definition::is_plain_id(&self.id) {
             return Err(invalid(
                 format!("id = \"{}\" is not a plain name", self.id.escape_debug()),
@@ -323,8 +329,8 @@ impl ParMethod {
         &self,
         c: &Criterion,
         codes: &mut BTreeSet<String>,
-        invalid: &dyn Fn(String, &str) -> ParMethodError,
-    ) -> Result<f64, ParMethodError> {
+        invalid: &dyn Fn(String, &str) -> DefinitionError,
+    ) -> Result<f64, DefinitionError> {
         if !codes.insert(c.code.clone()) {
             return Err(invalid(
                 format!("criterion code `{}` is used twice", c.code),
@@ -425,20 +431,20 @@ impl ParMethod {
 }
 
 /// Resolves `--method` for `chiso par`: a shipped id, or a path to a PAR methodology file.
-pub fn load(id_or_path: &str) -> Result<ParMethod, ParMethodError> {
-    let path = Path::new(id_or_path);
-    if id_or_path.ends_with(".toml") || path.is_file() {
-        let text = crate::definition::read(path).map_err(|source| ParMethodError::Io {
-            file: id_or_path.to_string(),
-            source,
-        })?;
-        let mut m = ParMethod::from_toml(id_or_path, &text)?;
-        m.dir = path.parent().map(Path::to_path_buf);
-        return Ok(m);
-    }
-    SHIPPED
-        .iter()
-        .find(|(id, _)| *id == id_or_path)
-        .map(|(id, text)| ParMethod::from_toml(&format!("scoring/{id}.toml"), text))
-        .ok_or_else(|| ParMethodError::Unknown(id_or_path.to_string()))?
+pub fn load(id_or_path: &str) -> Result<ParMethod, DefinitionError> {
+    crate::definition::load(
+        Kind::ParMethodology,
+        id_or_path,
+        |path, text| {
+            let mut m = ParMethod::from_toml(&path.display().to_string(), text)?;
+            m.dir = path.parent().map(Path::to_path_buf);
+            Ok(m)
+        },
+        |id| {
+            SHIPPED
+                .iter()
+                .find(|(shipped, _)| *shipped == id)
+                .map(|(id, text)| ParMethod::from_toml(&format!("scoring/{id}.toml"), text))
+        },
+    )
 }

@@ -13,7 +13,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::labels::Lang;
+use crate::compare::Direction;
+use crate::lang::Lang;
 
 /// The family name charts use; registered once per process.
 pub const FONT: &str = "DejaVu Sans";
@@ -68,15 +69,7 @@ const SERIES: [RGBColor; 8] = [
     RGBColor(77, 77, 77),
 ];
 
-/// A number as printed: decimal comma in Vietnamese.
-pub fn number(x: f64, decimals: usize, lang: Lang) -> String {
-    let s = format!("{x:.decimals$}");
-    if lang == Lang::Vi {
-        s.replace('.', ",")
-    } else {
-        s
-    }
-}
+pub use crate::lang::number;
 
 /// Title, subtitle and footnote of a chart.
 #[derive(Debug, Clone, Default)]
@@ -134,8 +127,8 @@ pub enum Chart {
         frame: Frame,
         axis: String,
         years: (i32, i32),
-        /// (label, from, to, direction `up`/`down`/`no_change`/empty).
-        rows: Vec<(String, f64, f64, String)>,
+        /// (label, from, to, verdict; None when untested).
+        rows: Vec<(String, f64, f64, Option<Direction>)>,
     },
     /// A unit's CCHC points against the maximum, area by area.
     Points {
@@ -606,17 +599,17 @@ impl Chart {
                 rows(data.len(), top, plot_bottom, |k, y, _| {
                     let (label, a, b, dir) = &data[k];
                     label_left(&p, label, x0 - 20, y, 24.0, 480)?;
-                    let color = match dir.as_str() {
-                        "up" => UP,
-                        "down" => DOWN,
+                    let color = match dir {
+                        Some(Direction::Up) => UP,
+                        Some(Direction::Down) => DOWN,
                         _ => FLAGGED,
                     };
                     p.line(vec![(map(*a), y), (map(*b), y)], color, 5)?;
                     p.dot((map(*a), y), 10, MUTED)?;
                     p.dot((map(*b), y), 12, BAR)?;
-                    let mark = match dir.as_str() {
-                        "up" => "▲",
-                        "down" => "▼",
+                    let mark = match dir {
+                        Some(Direction::Up) => "▲",
+                        Some(Direction::Down) => "▼",
                         _ => "—",
                     };
                     let d = b - a;
@@ -629,7 +622,7 @@ impl Chart {
                         &s,
                         (x1 + 20, y),
                         24.0,
-                        if dir.is_empty() { MUTED } else { color },
+                        if dir.is_none() { MUTED } else { color },
                         HPos::Left,
                         VPos::Center,
                     )

@@ -1,14 +1,15 @@
 //! `compare.csv`, `trend.csv`, `compare_excluded.csv`, `compare_par.csv` and `compare.xlsx`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Worksheet};
 
-use super::labels::{self, Lang};
+use super::labels;
 use super::scores::new_workbook;
 use super::{num, opt};
-use crate::compare::{Change, Excluded};
-use crate::estimate::Estimate;
+use crate::compare::{Change, Direction, Excluded, ParChange, TrendRow};
+use crate::lang::Lang;
 
 /// The columns of `compare.csv`, in order: a contract.
 pub const CSV_COLUMNS: [&str; 14] = [
@@ -75,35 +76,6 @@ pub const PAR_COLUMNS: [&str; 20] = [
     "flag",
 ];
 
-/// A row of the trend table: a year's figure and its change from the year before.
-#[derive(Debug, Clone)]
-pub struct TrendRow {
-    pub year: i32,
-    pub estimate: Estimate,
-    pub change: Option<Change>,
-}
-
-/// A unit's CCHC index in two years.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParChange {
-    pub unit_id: String,
-    pub points_from: Option<f64>,
-    pub points_to: Option<f64>,
-    pub index_from: Option<f64>,
-    pub index_to: Option<f64>,
-    pub index_change: Option<f64>,
-    pub se_change: f64,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-    pub direction: String,
-    pub rank_from: Option<usize>,
-    pub rank_to: Option<usize>,
-    pub rank_interval_from: Option<(usize, usize)>,
-    pub rank_interval_to: Option<(usize, usize)>,
-    pub rank_intervals_overlap: Option<bool>,
-    pub flag: String,
-}
-
 fn change_cells(c: &Change) -> [String; 6] {
     [
         num(c.change),
@@ -111,7 +83,7 @@ fn change_cells(c: &Change) -> [String; 6] {
         c.df.to_string(),
         opt(c.p_value),
         opt(c.p_adjusted),
-        c.direction.clone(),
+        Direction::code_of(c.direction).to_string(),
     ]
 }
 
@@ -129,7 +101,7 @@ pub fn write_csv(path: &Path, survey: &str, rows: &[Change]) -> anyhow::Result<(
             num(c.estimate_to),
         ];
         rec.extend(change_cells(c));
-        rec.push(c.flag.clone());
+        rec.push(c.flag.to_string());
         w.write_record(rec)?;
     }
     super::save_csv(path, w)?;
@@ -157,11 +129,11 @@ pub fn write_trend_csv(path: &Path, survey: &str, rows: &[TrendRow]) -> anyhow::
         match &r.change {
             Some(c) => {
                 rec.extend(change_cells(c));
-                rec.push(c.flag.clone());
+                rec.push(c.flag.to_string());
             }
             None => {
                 rec.extend(std::iter::repeat_n(String::new(), 6));
-                rec.push(e.flag.clone());
+                rec.push(e.flag.to_string());
             }
         }
         w.write_record(rec)?;
@@ -193,7 +165,7 @@ pub fn write_excluded(
 }
 
 fn rank_interval(r: Option<(usize, usize)>) -> String {
-    r.map(|(a, b)| format!("{a}-{b}")).unwrap_or_default()
+    r.map(|(a, b)| format!("{a}–{b}")).unwrap_or_default()
 }
 
 pub fn write_par_csv(path: &Path, from: i32, to: i32, rows: &[ParChange]) -> anyhow::Result<()> {
@@ -218,7 +190,7 @@ pub fn write_par_csv(path: &Path, from: i32, to: i32, rows: &[ParChange]) -> any
             num(r.se_change),
             opt(r.ci_low),
             opt(r.ci_high),
-            r.direction.clone(),
+            Direction::code_of(r.direction).to_string(),
             r.rank_from.map(|x| x.to_string()).unwrap_or_default(),
             r.rank_to.map(|x| x.to_string()).unwrap_or_default(),
             rank_change,
@@ -227,23 +199,29 @@ pub fn write_par_csv(path: &Path, from: i32, to: i32, rows: &[ParChange]) -> any
             r.rank_intervals_overlap
                 .map(|o| if o { "yes" } else { "no" }.to_string())
                 .unwrap_or_default(),
-            r.flag.clone(),
+            r.flag.to_string(),
         ])?;
     }
     super::save_csv(path, w)?;
     Ok(())
 }
 
-fn direction_label(d: &str, lang: Lang) -> &str {
-    match (d, lang) {
-        ("up", Lang::Vi) => "Tăng",
-        ("down", Lang::Vi) => "Giảm",
-        ("no_change", Lang::Vi) => "Không thay đổi có ý nghĩa",
-        ("up", Lang::En) => "Up",
-        ("down", Lang::En) => "Down",
-        ("no_change", Lang::En) => "No significant change",
-        (other, _) => other,
+/// A unit's name: `ALL` in words.
+fn unit(u: &str, lang: Lang) -> &str {
+    if u == crate::estimate::ALL {
+        lang.pick("Toàn bộ các đơn vị", "All units")
+    } else {
+        u
     }
+}
+
+/// The item text or element name of `code`, when known.
+fn label_of<'a>(labels: Option<&'a BTreeMap<String, String>>, code: &str) -> &'a str {
+    labels.and_then(|l| l.get(code)).map_or("", String::as_str)
+}
+
+fn direction_label(d: Option<Direction>, lang: Lang) -> &'static str {
+    d.map_or("", |d| d.label(lang))
 }
 
 fn headers(sheet: &mut Worksheet, row: u32, names: &[&str], fmt: &Format) -> anyhow::Result<()> {
@@ -282,13 +260,13 @@ fn write_change(
             sheet.write_with_format(r, c0 + k, x, &f.pval)?;
         }
     }
-    let dir = if c.direction == "down" {
+    let dir = if c.direction == Some(Direction::Down) {
         &f.down
     } else {
         &f.up
     };
-    sheet.write_with_format(r, c0 + 5, direction_label(&c.direction, lang), dir)?;
-    sheet.write(r, c0 + 6, c.flag.as_str())?;
+    sheet.write_with_format(r, c0 + 5, direction_label(c.direction, lang), dir)?;
+    sheet.write(r, c0 + 6, c.flag.label(lang))?;
     Ok(())
 }
 
@@ -298,6 +276,7 @@ fn write_change(
 pub fn write_xlsx(
     path: &Path,
     survey: &str,
+    labels: Option<&BTreeMap<String, String>>,
     changes: Option<&[Change]>,
     trend: Option<&[TrendRow]>,
     excluded: &[(i32, i32, Excluded)],
@@ -317,7 +296,7 @@ pub fn write_xlsx(
         down: Format::new().set_font_color("9C0006"),
     };
     let (number, up, down) = (&fmts.number, &fmts.up, &fmts.down);
-    let dir_fmt = |d: &str| if d == "down" { down } else { up };
+    let dir_fmt = |d: Option<Direction>| if d == Some(Direction::Down) { down } else { up };
     if let Some(rows) = changes {
         let sheet = wb.add_worksheet();
         sheet.set_name(if vi { "So sánh" } else { "Changes" })?;
@@ -327,6 +306,7 @@ pub fn write_xlsx(
                 "Đơn vị",
                 "Cấp",
                 "Mã",
+                "Nội dung",
                 "Chỉ số",
                 "Năm trước",
                 "Năm sau",
@@ -339,26 +319,28 @@ pub fn write_xlsx(
                 "Ghi chú",
             ]
         } else {
-            CSV_COLUMNS.to_vec()
+            let mut v = CSV_COLUMNS.to_vec();
+            v.insert(4, "label");
+            v
         };
         headers(sheet, 0, &names, &head)?;
         for (i, c) in rows.iter().enumerate() {
             let r = i as u32 + 1;
             sheet.write(r, 0, survey)?;
-            sheet.write(r, 1, c.unit_id.as_str())?;
+            sheet.write(r, 1, unit(&c.unit_id, lang))?;
             sheet.write(r, 2, labels::level(c.level.name(), lang))?;
             sheet.write(r, 3, c.code.as_str())?;
-            sheet.write(r, 4, labels::measure(&c.measure, lang))?;
-            for (col, x) in [(5, c.estimate_from), (6, c.estimate_to)] {
+            sheet.write(r, 4, label_of(labels, &c.code))?;
+            sheet.write(r, 5, labels::measure(&c.measure, lang))?;
+            for (col, x) in [(6, c.estimate_from), (7, c.estimate_to)] {
                 if x.is_finite() {
                     sheet.write_with_format(r, col, x, number)?;
                 }
             }
-            write_change(sheet, r, 7, c, &fmts, lang)?;
+            write_change(sheet, r, 8, c, &fmts, lang)?;
         }
-        sheet.set_column_width(4, 26)?;
-        sheet.set_column_width(12, 24)?;
-        sheet.autofilter(0, 0, (rows.len() as u32).max(1), 13)?;
+        sheet.autofilter(0, 0, (rows.len() as u32).max(1), 14)?;
+        super::print_ready(sheet, true, 1, 330, lang)?;
     }
     if let Some(rows) = trend {
         let sheet = wb.add_worksheet();
@@ -369,6 +351,7 @@ pub fn write_xlsx(
                 "Đơn vị",
                 "Cấp",
                 "Mã",
+                "Nội dung",
                 "Chỉ số",
                 "Năm",
                 "n",
@@ -385,32 +368,35 @@ pub fn write_xlsx(
                 "Ghi chú",
             ]
         } else {
-            TREND_COLUMNS.to_vec()
+            let mut v = TREND_COLUMNS.to_vec();
+            v.insert(4, "label");
+            v
         };
         headers(sheet, 0, &names, &head)?;
         for (i, t) in rows.iter().enumerate() {
             let r = i as u32 + 1;
             let e = &t.estimate;
             sheet.write(r, 0, survey)?;
-            sheet.write(r, 1, e.unit_id.as_str())?;
+            sheet.write(r, 1, unit(&e.unit_id, lang))?;
             sheet.write(r, 2, labels::level(e.level.name(), lang))?;
             sheet.write(r, 3, e.code.as_str())?;
-            sheet.write(r, 4, labels::measure(&e.measure, lang))?;
-            sheet.write(r, 5, t.year)?;
-            sheet.write(r, 6, e.n as f64)?;
-            for (col, x) in [(7, e.estimate), (8, e.se), (9, e.ci_low), (10, e.ci_high)] {
+            sheet.write(r, 4, label_of(labels, &e.code))?;
+            sheet.write(r, 5, labels::measure(&e.measure, lang))?;
+            sheet.write(r, 6, t.year)?;
+            sheet.write(r, 7, e.n as f64)?;
+            for (col, x) in [(8, e.estimate), (9, e.se), (10, e.ci_low), (11, e.ci_high)] {
                 if x.is_finite() {
                     sheet.write_with_format(r, col, x, number)?;
                 }
             }
             if let Some(c) = &t.change {
-                write_change(sheet, r, 11, c, &fmts, lang)?;
+                write_change(sheet, r, 12, c, &fmts, lang)?;
             } else if !e.flag.is_empty() {
-                sheet.write(r, 17, e.flag.as_str())?;
+                sheet.write(r, 18, e.flag.label(lang))?;
             }
         }
-        sheet.set_column_width(4, 26)?;
-        sheet.autofilter(0, 0, (rows.len() as u32).max(1), 17)?;
+        sheet.autofilter(0, 0, (rows.len() as u32).max(1), 18)?;
+        super::print_ready(sheet, true, 1, 330, lang)?;
     }
     if let Some((from, to, rows)) = par {
         let sheet = wb.add_worksheet();
@@ -475,8 +461,8 @@ pub fn write_xlsx(
             sheet.write_with_format(
                 r,
                 8,
-                direction_label(&p.direction, lang),
-                dir_fmt(&p.direction),
+                direction_label(p.direction, lang),
+                dir_fmt(p.direction),
             )?;
             for (col, x) in [(9, p.rank_from), (10, p.rank_to)] {
                 if let Some(x) = x {
@@ -493,9 +479,9 @@ pub fn write_xlsx(
                 (None, _) => "",
             };
             sheet.write(r, 13, overlap)?;
-            sheet.write(r, 14, p.flag.as_str())?;
+            sheet.write(r, 14, p.flag.label(lang))?;
         }
-        sheet.set_column_width(0, 20)?;
+        super::print_ready(sheet, true, 1, 330, lang)?;
     }
     let sheet = wb.add_worksheet();
     sheet.set_name(if vi { "Không so sánh" } else { "Left out" })?;
@@ -523,7 +509,7 @@ pub fn write_xlsx(
         sheet.write(r, 5, e.code.as_str())?;
         sheet.write(r, 6, e.reason.as_str())?;
     }
-    sheet.set_column_width(6, 80)?;
+    super::print_ready(sheet, true, 1, 600, lang)?;
     super::save_workbook(path, &mut wb)?;
     Ok(())
 }

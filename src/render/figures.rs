@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::charts::{Bar, Chart, Frame, TrendPoint, number};
-use super::labels::Lang;
 use crate::compare::Change;
 use crate::estimate::{ALL, Distributions, Estimate, Level};
 use crate::instrument::Instrument;
+use crate::lang::Lang;
 use crate::methodology::Method;
 use crate::par::{ParMethod, ParResult};
 
@@ -362,23 +362,24 @@ pub fn dumbbell(
     unit: &str,
     n: Option<u64>,
 ) -> Option<Chart> {
-    let rows: Vec<(String, f64, f64, String)> = std::iter::once("overall".to_string())
-        .chain(ctx.inst.elements.iter().map(|e| e.code.clone()))
-        .filter_map(|code| {
-            let c = changes.iter().find(|c| {
-                c.unit_id == unit
-                    && c.code == code
-                    && c.measure == "satisfied_pct"
-                    && matches!(c.level, Level::Element | Level::Overall)
-            })?;
-            Some((
-                element_name(ctx.inst, &code, ctx.lang),
-                c.estimate_from,
-                c.estimate_to,
-                c.direction.clone(),
-            ))
-        })
-        .collect();
+    let rows: Vec<(String, f64, f64, Option<crate::compare::Direction>)> =
+        std::iter::once("overall".to_string())
+            .chain(ctx.inst.elements.iter().map(|e| e.code.clone()))
+            .filter_map(|code| {
+                let c = changes.iter().find(|c| {
+                    c.unit_id == unit
+                        && c.code == code
+                        && c.measure == "satisfied_pct"
+                        && matches!(c.level, Level::Element | Level::Overall)
+                })?;
+                Some((
+                    element_name(ctx.inst, &code, ctx.lang),
+                    c.estimate_from,
+                    c.estimate_to,
+                    c.direction,
+                ))
+            })
+            .collect();
     if rows.is_empty() {
         return None;
     }

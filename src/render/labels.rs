@@ -1,12 +1,6 @@
 //! Vietnamese (default) and English labels for headers, levels and measures.
 
-/// Output language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
+use crate::lang::Lang;
 
 pub fn level(level: &str, lang: Lang) -> &str {
     match (level, lang) {
@@ -77,21 +71,4 @@ pub fn score_headers(lang: Lang, level: f64) -> Vec<String> {
             "Flag".into(),
         ],
     }
-}
-
-/// A flag in words.
-pub fn flag(flag: &str, lang: Lang) -> String {
-    flag.split(';')
-        .filter(|f| !f.is_empty())
-        .map(|f| match (f, lang) {
-            ("low_n", Lang::Vi) => "ít phiếu, không công bố",
-            ("no_df", Lang::Vi) => "không đủ bậc tự do",
-            ("no_data", Lang::Vi) => "không có dữ liệu",
-            ("low_n", Lang::En) => "too few answers to publish",
-            ("no_df", Lang::En) => "no degrees of freedom",
-            ("no_data", Lang::En) => "no data",
-            (other, _) => other,
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -53,6 +53,36 @@ pub(crate) fn save_workbook(path: &Path, wb: &mut rust_xlsxwriter::Workbook) -> 
     save_bytes(path, &bytes)
 }
 
+/// Makes a sheet ready to print: A4, portrait or landscape, fit to the page's width (as many
+/// pages down as needed), the first `header_rows` rows repeated on every page, page numbers in
+/// the footer, and column widths fitted to the content (at most `max_width` pixels; Vietnamese
+/// letters counted as Excel counts them).
+pub(crate) fn print_ready(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    landscape: bool,
+    header_rows: u32,
+    max_width: u32,
+    lang: crate::lang::Lang,
+) -> anyhow::Result<()> {
+    sheet.set_paper_size(9);
+    if landscape {
+        sheet.set_landscape();
+    } else {
+        sheet.set_portrait();
+    }
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    if header_rows > 0 {
+        sheet.set_repeat_rows(0, header_rows - 1)?;
+    }
+    sheet.set_footer(lang.pick("&C&8Trang &P / &N", "&C&8Page &P of &N"));
+    // Widths from the first rows are enough, and keep a national table quick to save.
+    sheet.set_autofit_max_row(5_000);
+    sheet.set_autofit_max_width(max_width);
+    sheet.autofit();
+    Ok(())
+}
+
 /// As [`num`], for an optional number.
 pub(crate) fn opt(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()

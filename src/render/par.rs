@@ -4,9 +4,9 @@ use std::path::Path;
 
 use rust_xlsxwriter::Format;
 
-use super::labels::Lang;
 use super::scores::new_workbook;
 use super::{num, opt};
+use crate::lang::Lang;
 use crate::par::{ParMethod, ParResult};
 
 /// The columns of `par_points.csv`, in order: a contract (`flag` added last).
@@ -57,7 +57,7 @@ pub fn write_csv(dir: &Path, year: i32, result: &ParResult) -> anyhow::Result<()
             opt(p.max_points),
             opt(p.points),
             num(p.se),
-            p.flag.clone(),
+            p.flag.to_string(),
         ])?;
     }
     super::save_csv(&path, w)?;
@@ -78,7 +78,7 @@ pub fn write_csv(dir: &Path, year: i32, result: &ParResult) -> anyhow::Result<()
             opt_usize(t.rank),
             opt_usize(t.rank_low),
             opt_usize(t.rank_high),
-            t.flag.clone(),
+            t.flag.to_string(),
         ])?;
     }
     super::save_csv(&path, w)?;
@@ -189,11 +189,7 @@ pub fn write_xlsx(
     }
     sheet.set_freeze_panes(1, 0)?;
     // Summary rows by rank (unranked last), then unit.
-    let mut order: Vec<_> = result.totals.iter().collect();
-    order.sort_by(|a, b| {
-        (a.rank.is_none(), a.rank, &a.unit_id).cmp(&(b.rank.is_none(), b.rank, &b.unit_id))
-    });
-    for (i, t) in order.iter().enumerate() {
+    for (i, t) in result.ranked().iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write(r, 0, year)?;
         sheet.write(r, 1, t.unit_id.as_str())?;
@@ -209,13 +205,8 @@ pub fn write_xlsx(
                 sheet.write_with_format(r, c, x, &number)?;
             }
         }
-        if let Some(b) = &t.band {
-            let label = method
-                .bands
-                .iter()
-                .find(|x| &x.code == b)
-                .map(|x| if lang == Lang::En { &x.en } else { &x.vi });
-            sheet.write(r, 8, format!("{b} ({})", label.map_or("", |s| s.as_str())))?;
+        if let Some(b) = t.band.as_deref().and_then(|b| method.band_named(b)) {
+            sheet.write(r, 8, b.label(lang))?;
         }
         if let Some(rank) = t.rank {
             sheet.write(r, 9, rank as f64)?;
@@ -224,13 +215,10 @@ pub fn write_xlsx(
             sheet.write(r, 10, format!("{lo}–{hi}"))?;
         }
         if !t.flag.is_empty() {
-            sheet.write_with_format(r, 11, t.flag.as_str(), &flagged)?;
+            sheet.write_with_format(r, 11, t.flag.label(lang), &flagged)?;
         }
     }
-    sheet.set_column_width(1, 22)?;
-    sheet.set_column_width(8, 18)?;
-    sheet.set_column_width(10, 16)?;
-    sheet.set_column_width(11, 30)?;
+    super::print_ready(sheet, true, 1, 300, lang)?;
     let leaves = method.leaf_map();
     for area in &method.areas {
         let sheet = wb.add_worksheet();
@@ -281,14 +269,12 @@ pub fn write_xlsx(
                 }
             }
             if !p.flag.is_empty() {
-                sheet.write_with_format(r, 7, p.flag.as_str(), &flagged)?;
+                sheet.write_with_format(r, 7, p.flag.label(lang), &flagged)?;
             }
             r += 1;
         }
-        sheet.set_column_width(0, 20)?;
-        sheet.set_column_width(2, 60)?;
-        sheet.set_column_width(3, 24)?;
         sheet.autofilter(1, 0, r.saturating_sub(1).max(2), 7)?;
+        super::print_ready(sheet, true, 2, 420, lang)?;
     }
     super::save_workbook(path, &mut wb)?;
     Ok(())

@@ -6,9 +6,10 @@ use std::path::Path;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use serde::Serialize;
 
-use super::labels::{self, Lang};
+use super::labels;
 use super::num;
-use crate::estimate::{Estimate, Level};
+use crate::estimate::{ALL, Estimate, Level, measure};
+use crate::lang::Lang;
 
 /// The columns of `scores.csv`, in order: a contract.
 pub const CSV_COLUMNS: [&str; 14] = [
@@ -45,7 +46,7 @@ pub fn write_csv(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyh
             num(e.ci_high),
             e.df.to_string(),
             num(e.deff),
-            e.flag.clone(),
+            e.flag.to_string(),
         ])?;
     }
     super::save_csv(path, w)?;
@@ -67,7 +68,7 @@ struct JsonRow<'a> {
     ci_high: Option<f64>,
     df: i64,
     deff: Option<f64>,
-    flag: &'a str,
+    flag: &'a crate::flag::Flags,
 }
 
 pub fn write_json(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
@@ -95,9 +96,127 @@ pub fn write_json(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
     super::save_bytes(path, (text + "\n").as_bytes())
 }
 
-/// One sheet per level, headers in the output language, numbers rounded for display.
+/// The summary sheet: units down (all units first), the overall index and each element with
+/// data across, each figure beside its interval.
+fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
+    let lang = ctx.lang;
+    let is_pct = |e: &&Estimate| e.measure == measure::SATISFIED_PCT;
+    // Columns: the overall index, then the elements in the methodology's order, leaving out
+    // those without a figure for all units together.
+    let mut cols: Vec<(Level, &str)> = vec![(Level::Overall, "overall")];
+    for e in rows.iter().filter(is_pct) {
+        if e.level == Level::Element
+            && e.unit_id == ALL
+            && e.estimate.is_finite()
+            && !cols.iter().any(|c| c.1 == e.code)
+        {
+            cols.push((Level::Element, e.code.as_str()));
+        }
+    }
+    let mut units: Vec<&str> = vec![ALL];
+    for e in rows {
+        if !units.contains(&e.unit_id.as_str()) {
+            units.push(&e.unit_id);
+        }
+    }
+    let get = |u: &str, (level, code): (Level, &str)| {
+        rows.iter()
+            .find(|e| e.unit_id == u && e.level == level && e.code == code && is_pct(e))
+    };
+    let sheet = wb.add_worksheet();
+    sheet.set_name(lang.pick("Tổng hợp", "Summary"))?;
+    let title = Format::new().set_bold().set_font_size(12);
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
+        .set_background_color("DDEBF7")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let number = Format::new()
+        .set_num_format("0.0")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let flagged = number.clone().set_font_color("9C0006");
+    let text = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let muted = text.clone().set_font_color("606870");
+    sheet.write_with_format(
+        0,
+        0,
+        lang.pick(
+            format!(
+                "Tỷ lệ hài lòng (%) theo đơn vị — {}, năm {}",
+                ctx.survey, ctx.year
+            ),
+            format!("Share satisfied (%) by unit — {}, {}", ctx.survey, ctx.year),
+        ),
+        &title,
+    )?;
+    let pct = (ctx.ci_level * 100.0).round();
+    let mut head = vec![lang.pick("Đơn vị", "Unit").to_string(), "n".to_string()];
+    for (_, code) in &cols {
+        let name = ctx.labels.get(*code).cloned().unwrap_or(code.to_string());
+        head.push(name);
+        head.push(lang.pick(format!("KTC {pct}%"), format!("{pct}% CI")));
+    }
+    for (c, h) in head.iter().enumerate() {
+        sheet.write_with_format(1, c as u16, h, &header)?;
+    }
+    for (i, u) in units.iter().enumerate() {
+        let r = i as u32 + 2;
+        let name = if *u == ALL {
+            lang.pick("Toàn bộ các đơn vị", "All units")
+        } else {
+            u
+        };
+        sheet.write_with_format(r, 0, name, &text)?;
+        match get(u, cols[0]) {
+            Some(e) => sheet.write_with_format(r, 1, e.n as f64, &text)?,
+            None => sheet.write_with_format(r, 1, "", &text)?,
+        };
+        for (k, col) in cols.iter().enumerate() {
+            let c = 2 + 2 * k as u16;
+            match get(u, *col) {
+                Some(e) if e.estimate.is_finite() => {
+                    let f = if e.flag.is_empty() { &number } else { &flagged };
+                    sheet.write_with_format(r, c, e.estimate, f)?;
+                    sheet.write_with_format(
+                        r,
+                        c + 1,
+                        crate::lang::interval(e.ci_low, e.ci_high, 1, lang),
+                        &muted,
+                    )?;
+                }
+                _ => {
+                    sheet.write_with_format(r, c, "—", &text)?;
+                    sheet.write_with_format(r, c + 1, "", &muted)?;
+                }
+            }
+        }
+    }
+    let last = units.len() as u32 + 2;
+    sheet.write(
+        last + 1,
+        0,
+        lang.pick(
+            "Chữ đỏ: ít phiếu, không công bố; —: không có dữ liệu. Mọi chỉ số khác, kèm sai số chuẩn: các trang Tổng thể, Yếu tố, Câu hỏi.",
+            "Red: too few answers to publish; —: no data. Every other figure, with its standard error: the Overall, Elements and Items sheets.",
+        ),
+    )?;
+    sheet.set_row_height(1, 45)?;
+    sheet.set_freeze_panes(2, 1)?;
+    super::print_ready(sheet, cols.len() > 3, 2, 260, lang)?;
+    // The header row wraps: element names need not widen their columns.
+    for k in 0..cols.len() {
+        sheet.set_column_width(2 + 2 * k as u16, 14)?;
+        sheet.set_column_width(3 + 2 * k as u16, 11)?;
+    }
+    Ok(())
+}
+
+/// A summary sheet (units × elements), then one sheet per level; headers in the output
+/// language, numbers rounded for display, every sheet ready to print.
 pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
     let mut wb = new_workbook()?;
+    write_wide(&mut wb, ctx, rows)?;
     let header = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -123,7 +242,15 @@ pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
         for e in rows.iter().filter(|e| e.level == level) {
             sheet.write(r, 0, ctx.year)?;
             sheet.write(r, 1, ctx.survey)?;
-            sheet.write(r, 2, e.unit_id.as_str())?;
+            sheet.write(
+                r,
+                2,
+                if e.unit_id == ALL {
+                    ctx.lang.pick("Toàn bộ các đơn vị", "All units")
+                } else {
+                    e.unit_id.as_str()
+                },
+            )?;
             sheet.write(r, 3, e.code.as_str())?;
             sheet.write(
                 r,
@@ -145,13 +272,12 @@ pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
             }
             sheet.write(r, 11, e.df as f64)?;
             if !e.flag.is_empty() {
-                sheet.write_with_format(r, 13, labels::flag(&e.flag, ctx.lang), &flagged)?;
+                sheet.write_with_format(r, 13, e.flag.label(ctx.lang), &flagged)?;
             }
             r += 1;
         }
-        sheet.set_column_width(4, 48)?;
-        sheet.set_column_width(5, 26)?;
         sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 13)?;
+        super::print_ready(sheet, true, 1, 330, ctx.lang)?;
     }
     super::save_workbook(path, &mut wb)?;
     Ok(())

@@ -7,6 +7,7 @@ mod fuzz;
 mod ingest;
 mod par;
 mod portable;
+mod print;
 mod report;
 mod safety;
 mod score;

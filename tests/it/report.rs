@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::Dir;
+use chiso::compare::Direction;
+use chiso::lang::Lang;
 use chiso::render::charts::{self, Bar, Chart, Frame};
-use chiso::render::labels::Lang;
 
 fn frame(title: &str, lang: Lang) -> Frame {
     Frame {
@@ -101,14 +102,14 @@ fn every_kind(lang: Lang) -> Vec<(&'static str, Chart)> {
                 axis: "Tỷ lệ hài lòng (%)".into(),
                 years: (2025, 2026),
                 rows: vec![
-                    ("Chỉ số chung".into(), 70.0, 80.0, "up".into()),
+                    ("Chỉ số chung".into(), 70.0, 80.0, Some(Direction::Up)),
                     (
                         "TT. Thủ tục hành chính".into(),
                         75.0,
                         73.0,
-                        "no_change".into(),
+                        Some(Direction::NoChange),
                     ),
-                    ("KQ. Kết quả".into(), 82.0, 71.0, "down".into()),
+                    ("KQ. Kết quả".into(), 82.0, 71.0, Some(Direction::Down)),
                 ],
             },
         ),
@@ -261,7 +262,8 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
         "the demo says where the report is:\n{said}"
     );
     let html = std::fs::read_to_string(&report).expect("report.html");
-    // Every chart is in the directory as PNG and SVG, and inline in the report.
+    // Every chart is in the directory as PNG and SVG; the report shows those for all units
+    // together (each unit's are files, listed in the appendix).
     let svgs = charts_in(&out.join("report/charts"));
     assert!(svgs.len() >= 7 * 4, "{} charts", svgs.len());
     for svg in &svgs {
@@ -270,32 +272,41 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
             "{} has no PNG",
             svg.display()
         );
-        let name = svg.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    }
+    let shown: Vec<&str> = html
+        .split("<figure id=\"chart-")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert_eq!(shown.len(), html.matches("<svg").count());
+    for name in &shown {
         assert!(
-            html.contains(&format!("id=\"chart-{name}\"")),
-            "report.html lacks chart {name}"
+            out.join(format!("report/charts/{name}.svg")).is_file(),
+            "chart {name} is in the report but not in charts/"
         );
     }
-    assert_eq!(html.matches("<figure").count(), svgs.len());
-    assert_eq!(html.matches("<svg").count(), svgs.len());
-    // Every kind of chart is there.
-    for kind in [
-        "-ranked",
-        "-scores-all",
-        "-answers-",
-        "-change-all",
-        "-trend",
-        "par-points-",
-        "par-rank-intervals",
-        "par-ranked",
+    for s in [
+        "sipas",
+        "health-outpatient",
+        "health-inpatient",
+        "education",
     ] {
-        assert!(
-            html.contains(&format!("chart-{}", kind.trim_start_matches('-')))
-                || html.contains(kind),
-            "no {kind} chart"
-        );
+        for kind in ["ranked", "scores-all", "change-all", "trend"] {
+            assert!(
+                shown.contains(&format!("{s}-{kind}").as_str()),
+                "no {s}-{kind} chart"
+            );
+        }
     }
-    // Every table: per survey its units, items and changes; the CCHC totals, areas, changes.
+    for kind in ["par-ranked", "par-rank-intervals"] {
+        assert!(shown.contains(&kind), "no {kind} chart");
+    }
+    assert!(
+        html.replace("&#x2f;", "/").contains("charts/: 87 biểu đồ"),
+        "the appendix says how many charts are in charts/"
+    );
+    // Every table: per survey its units (wide), items and changes; the CCHC totals, areas,
+    // changes; the summary's.
     for s in [
         "sipas",
         "health-outpatient",
@@ -311,11 +322,46 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
         assert!(out.join(format!("report/tables/{s}/scores.csv")).is_file());
         assert!(out.join(format!("report/tables/{s}/compare.csv")).is_file());
     }
-    for t in ["par-totals", "par-areas", "par-changes"] {
+    for t in [
+        "par-totals",
+        "par-areas",
+        "par-changes",
+        "summary-surveys",
+        "summary-par",
+    ] {
         assert!(html.contains(&format!("id=\"table-{t}\"")), "no {t} table");
     }
-    // Each figure with its interval and n; flagged figures would be marked.
-    assert!(html.contains("Khoảng tin cậy 95%") && html.contains("<th>n</th>"));
+    // The wide table: elements across by name, each figure with its interval and n.
+    assert!(html.contains("<th>Tiếp cận dịch vụ</th>") && html.contains("<th>n</th>"));
+    assert!(html.contains("Dòng dưới mỗi số: khoảng tin cậy 95%"));
+    // The summary in sentences, from the figures in scores.csv.
+    let scores = std::fs::read_to_string(out.join("report/tables/sipas/scores.csv")).expect("csv");
+    let all = crate::util::csv_rows(&scores)
+        .into_iter()
+        .find(|r| {
+            r["unit_id"] == "ALL" && r["code"] == "overall" && r["measure"] == "satisfied_pct"
+        })
+        .expect("the overall index");
+    let one =
+        |k: &str| format!("{:.1}", all[k].parse::<f64>().expect("a number")).replace('.', ",");
+    let sentence = format!(
+        "Hài lòng về sự phục vụ hành chính (SIPAS): {}% người trả lời hài lòng (khoảng tin cậy 95%: {}–{}%; {} phiếu)",
+        one("estimate"),
+        one("ci_low"),
+        one("ci_high"),
+        all["n"]
+    );
+    assert!(html.contains(&sentence), "no summary sentence {sentence:?}");
+    // Vietnamese throughout: no English left in the Vietnamese text.
+    for english in [
+        "(modelled)",
+        "areas of",
+        "criteria modelled",
+        "Flag",
+        "Unit",
+    ] {
+        assert!(!html.contains(english), "report.html says {english:?}");
+    }
     // Nothing external: no links, scripts, images or fonts from elsewhere.
     for bad in [
         "http://", "https://", "<link", "<script", "<img", "<iframe", "@import", "src=\"",

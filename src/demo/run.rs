@@ -1,0 +1,192 @@
+//! The whole tool on the sample data: write the samples, ingest them into a fresh store,
+//! score, compare, compute the CCHC index, and write the report — each step through the same
+//! library calls the commands make.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::{COMMUNES, SURVEYS, YEARS};
+use crate::annual::{ReportRequest, StoreSurveys, compare_years, review, score_year};
+use crate::compare::par_changes;
+use crate::error::UsageError;
+use crate::files::Outputs;
+use crate::ingest::{CheckOptions, FileOutcome, ReadOptions, ingest_files};
+use crate::lang::Lang;
+use crate::render::scores::TableContext;
+use crate::store::{Manifest, Store};
+
+/// The place named on the demo report's cover.
+pub const PLACE: &str = "Các xã khu vực Na Rì, tỉnh Thái Nguyên (dữ liệu mẫu)";
+
+/// Where the demo put its report.
+pub struct DemoRun {
+    pub report: PathBuf,
+    pub charts: usize,
+}
+
+/// Removes the previous demo's store, only if it is a chiso store that holds nothing but the
+/// demo's own sample batches.
+fn fresh_store(out: &Path) -> anyhow::Result<PathBuf> {
+    let store_dir = out.join("store");
+    if store_dir.join("manifest.json").is_file() {
+        let samples = out.join("batches").display().to_string();
+        let manifest = Manifest::read(&store_dir)?;
+        if let Some(b) = manifest
+            .batches
+            .iter()
+            .find(|b| !b.source.starts_with(&samples))
+        {
+            return Err(UsageError(format!(
+                "{} holds batches that are not the demo's (e.g. {}), so the demo will not replace it\n  hint: choose another --out for the demo",
+                store_dir.display(),
+                b.source
+            ))
+            .into());
+        }
+        std::fs::remove_dir_all(&store_dir)
+            .with_context(|| format!("cannot remove the old demo store {}", store_dir.display()))?;
+    } else if store_dir.exists() {
+        return Err(UsageError(format!(
+            "{} exists and is not a chiso store\n  hint: choose another --out, or move it away",
+            store_dir.display()
+        ))
+        .into());
+    }
+    Ok(store_dir)
+}
+
+/// Runs the demo into `out`; `say` is told each step's outcome.
+pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
+    let lang = Lang::Vi;
+    let store_dir = fresh_store(out)?;
+    let files = super::write_samples(&out.join("batches"))?;
+    say(format!(
+        "wrote {} sample files for {} communes and {} years to {}",
+        files.len(),
+        COMMUNES.len(),
+        YEARS.len(),
+        out.join("batches").display()
+    ));
+    let store = Store::open_or_create(&store_dir)?;
+    for (survey, year, path) in files.iter().filter(|(s, _, _)| s != "assessment") {
+        let inst = crate::annual::instrument_for(survey, Some(*year))?;
+        let opts = CheckOptions {
+            instrument: &inst,
+            year: Some(*year),
+            read: ReadOptions::default(),
+            keep_pii: false,
+            progress: false,
+            keep_ids: false,
+        };
+        let run = ingest_files(&store, &opts, std::slice::from_ref(path))?;
+        for f in &run.files {
+            match f {
+                FileOutcome::Checked { batch, .. } if run.stored => say(format!(
+                    "ingest {survey} {year}: {} rows accepted, {} quarantined",
+                    batch.accepted, batch.quarantined_rows
+                )),
+                FileOutcome::Refused(r) => anyhow::bail!("demo step `ingest`: {r}"),
+                _ => {}
+            }
+        }
+    }
+    let manifest = store.manifest()?;
+    let (first, last) = (YEARS[0], YEARS[YEARS.len() - 1]);
+    for (survey, _, _) in SURVEYS {
+        let y = score_year(&store, &manifest, survey, last)?;
+        let labels = y.inst.labels(lang);
+        let ctx = TableContext {
+            year: last,
+            survey: &y.inst.id,
+            labels: &labels,
+            decimals: y.method.decimals,
+            ci_level: y.method.ci_level,
+            lang,
+        };
+        let outputs = Outputs::begin(&out.join("scores").join(survey))?;
+        crate::render::scores::write_csv(&outputs.dir().join("scores.csv"), &ctx, &y.estimates)?;
+        crate::render::scores::write_xlsx(&outputs.dir().join("scores.xlsx"), &ctx, &y.estimates)?;
+        crate::render::scores::write_json(&outputs.dir().join("scores.json"), &ctx, &y.estimates)?;
+        outputs.commit()?;
+        let prev = score_year(&store, &manifest, survey, first)?;
+        let (changes, excluded) = compare_years(&[&prev, &y])?;
+        let outputs = Outputs::begin(&out.join("compare").join(survey))?;
+        let dir = outputs.dir();
+        crate::render::compare::write_excluded(
+            &dir.join("compare_excluded.csv"),
+            survey,
+            &excluded,
+        )?;
+        crate::render::compare::write_csv(&dir.join("compare.csv"), survey, &changes[0])?;
+        crate::render::compare::write_xlsx(
+            &dir.join("compare.xlsx"),
+            survey,
+            Some(&labels),
+            Some(&changes[0]),
+            None,
+            &excluded,
+            None,
+            lang,
+        )?;
+        outputs.commit()?;
+        say(format!(
+            "score and compare {survey}: {} figures in {last}, {} changes {first}–{last}",
+            y.estimates.len(),
+            changes[0].len()
+        ));
+    }
+    let method = crate::par::load("par-commune")?;
+    let assessment = |y: i32| out.join("batches").join(format!("assessment-{y}.csv"));
+    let mut results = Vec::new();
+    for y in YEARS {
+        let a = crate::par::assessment::read(&assessment(y), &method)?;
+        let s = StoreSurveys::load(&store, &manifest, &method, y)?;
+        let r = crate::par::compute(&method, &a, &s, method.seed);
+        let outputs = Outputs::begin(&out.join("par").join(y.to_string()))?;
+        crate::render::par::write_csv(outputs.dir(), y, &r)?;
+        crate::render::par::write_xlsx(&outputs.dir().join("par.xlsx"), y, &method, &r, lang)?;
+        outputs.commit()?;
+        say(format!("par {y}: {} units", r.totals.len()));
+        results.push(r);
+    }
+    let rows = par_changes(&results[0], &results[results.len() - 1], method.ci_level);
+    let outputs = Outputs::begin(&out.join("compare").join("par"))?;
+    crate::render::compare::write_par_csv(
+        &outputs.dir().join("compare_par.csv"),
+        first,
+        last,
+        &rows,
+    )?;
+    crate::render::compare::write_xlsx(
+        &outputs.dir().join("compare.xlsx"),
+        &method.id,
+        None,
+        None,
+        None,
+        &[],
+        Some((first, last, &rows)),
+        lang,
+    )?;
+    outputs.commit()?;
+    let report = out.join("report");
+    let r = review(
+        &store,
+        &ReportRequest {
+            year: last,
+            compare: Some(first),
+            assessment: Some(assessment(last)),
+            compare_assessment: Some(assessment(first)),
+            par_method: "par-commune".into(),
+            seed: None,
+            place: Some(PLACE.into()),
+        },
+    )?;
+    let outputs = Outputs::begin(&report)?;
+    let written = crate::render::report::write(&r, outputs.dir(), lang)?;
+    outputs.commit()?;
+    Ok(DemoRun {
+        report: report.join("report.html"),
+        charts: written.charts,
+    })
+}

@@ -1,0 +1,420 @@
+//! The report's tables: per survey a wide table (units down, elements across), its changes in
+//! the same shape, its items; the CCHC totals, areas and changes.
+
+use super::{Block, Cell, Row};
+use crate::annual::{ParReview, SurveyReview, YearChange};
+use crate::compare::{Direction, ParChange};
+use crate::estimate::{ALL, Estimate, Level, measure};
+use crate::lang::{Lang, figure, interval, signed};
+use crate::par::ParMethod;
+use crate::render::figures::unit_name;
+
+/// The columns of a survey's wide tables: the overall index, then every element with data.
+fn columns(s: &SurveyReview, lang: Lang) -> Vec<(Level, String, String)> {
+    let mut cols = vec![(
+        Level::Overall,
+        "overall".to_string(),
+        lang.pick("Chỉ số chung", "Overall index").to_string(),
+    )];
+    for e in &s.year.inst.elements {
+        if !s.empty_elements.contains(&e.code) {
+            cols.push((
+                Level::Element,
+                e.code.clone(),
+                lang.pick(&e.vi, &e.en).clone(),
+            ));
+        }
+    }
+    cols
+}
+
+/// ALL first, then the units.
+fn units(s: &SurveyReview) -> Vec<String> {
+    let mut u = vec![ALL.to_string()];
+    u.extend(s.year.estimates.units());
+    u
+}
+
+/// A percentage with its interval under it; flagged figures marked.
+fn pct_cell(e: Option<&Estimate>, lang: Lang) -> Cell {
+    match e {
+        Some(e) if e.estimate.is_finite() => {
+            let c = Cell::with(
+                figure(e.estimate, 1, lang),
+                if e.flag.is_empty() { "num" } else { "flagged" },
+            );
+            let c = if e.flag.is_empty() {
+                c
+            } else {
+                Cell {
+                    text: format!("{}*", c.text),
+                    ..c
+                }
+            };
+            c.under(interval(e.ci_low, e.ci_high, 1, lang))
+        }
+        _ => Cell::num("—"),
+    }
+}
+
+fn row_class(unit: &str) -> &'static str {
+    if unit == ALL { "all" } else { "" }
+}
+
+/// Units down, the overall index and the elements across: share satisfied (%) with its 95 %
+/// interval under it.
+pub fn wide_scores(s: &SurveyReview, number: usize, lang: Lang) -> Block {
+    let y = &s.year;
+    let cols = columns(s, lang);
+    let mut head = vec![lang.pick("Đơn vị", "Unit").to_string(), "n".to_string()];
+    head.extend(cols.iter().map(|c| c.2.clone()));
+    let rows = units(s)
+        .into_iter()
+        .map(|u| {
+            let mut cells = vec![
+                Cell::text(unit_name(&u, lang)),
+                Cell::num(
+                    y.estimates
+                        .overall(&u)
+                        .map_or("—".into(), |e| crate::lang::count(e.n, lang)),
+                ),
+            ];
+            for (level, code, _) in &cols {
+                cells.push(pct_cell(
+                    y.estimates.get(&u, *level, code, measure::SATISFIED_PCT),
+                    lang,
+                ));
+            }
+            Row {
+                cells,
+                class: row_class(&u),
+            }
+        })
+        .collect();
+    Block::Table {
+        id: format!("table-{}-units", y.inst.id),
+        caption: lang.pick(
+            format!(
+                "Bảng {number}.1. Tỷ lệ hài lòng (%) theo đơn vị: chỉ số chung và từng yếu tố, năm {}",
+                y.year
+            ),
+            format!(
+                "Table {number}.1. Share satisfied (%) by unit: overall index and each element, {}",
+                y.year
+            ),
+        ),
+        class: "wide",
+        head,
+        rows,
+        note: Some(
+            lang.pick(
+                "Dòng dưới mỗi số: khoảng tin cậy 95%. n: số người trả lời. * ít phiếu, không công bố; — không có dữ liệu.",
+                "Under each figure: its 95% interval. n: respondents. * too few answers to publish; — no data.",
+            )
+            .to_string(),
+        ),
+    }
+}
+
+/// A change with its verdict: `+2,1 ▲` (real rise), `−3,0 ▼` (real fall), `+0,4` (noise).
+fn change_cell(c: Option<&crate::compare::Change>, lang: Lang) -> Cell {
+    let Some(c) = c else {
+        return Cell::num("—");
+    };
+    let text = signed(c.change, 1, lang);
+    match c.direction {
+        Some(Direction::Up) => Cell::with(format!("{text} ▲"), "up"),
+        Some(Direction::Down) => Cell::with(format!("{text} ▼"), "down"),
+        Some(Direction::NoChange) => Cell::with(text, "same"),
+        None => Cell::with(text, "flagged"),
+    }
+}
+
+/// The changes in the wide table's shape: points of share satisfied, real ones marked.
+pub fn wide_changes(s: &SurveyReview, c: &YearChange, number: usize, lang: Lang) -> Block {
+    let cols = columns(s, lang);
+    let find = |u: &str, level: Level, code: &str| {
+        c.changes.iter().find(|x| {
+            x.unit_id == u
+                && x.level == level
+                && x.code == code
+                && x.measure == measure::SATISFIED_PCT
+        })
+    };
+    let mut head = vec![lang.pick("Đơn vị", "Unit").to_string()];
+    head.extend(cols.iter().map(|c| c.2.clone()));
+    let rows = units(s)
+        .into_iter()
+        .map(|u| {
+            let mut cells = vec![Cell::text(unit_name(&u, lang))];
+            for (level, code, _) in &cols {
+                cells.push(change_cell(find(&u, *level, code), lang));
+            }
+            Row {
+                cells,
+                class: row_class(&u),
+            }
+        })
+        .collect();
+    Block::Table {
+        id: format!("table-{}-changes", s.year.inst.id),
+        caption: lang.pick(
+            format!(
+                "Bảng {number}.2. Thay đổi {}–{} của tỷ lệ hài lòng (điểm %)",
+                c.from, c.to
+            ),
+            format!(
+                "Table {number}.2. Change {}–{} of the share satisfied (points)",
+                c.from, c.to
+            ),
+        ),
+        class: "wide",
+        head,
+        rows,
+        note: Some(lang.pick(
+            "▲ tăng thực sự, ▼ giảm thực sự: thay đổi vượt sai số mẫu (kiểm định t, p hiệu chỉnh Benjamini–Hochberg < 0,05). Số không có dấu: thay đổi nằm trong sai số mẫu, chưa kết luận được. Số màu đỏ: không kiểm định được (thiếu bậc tự do hoặc sai số).",
+            "▲ real rise, ▼ real fall: beyond sampling error (t test, Benjamini–Hochberg adjusted p < 0.05). Unmarked: within sampling error, no conclusion. Red: could not be tested (no degrees of freedom or standard error).",
+        ).to_string()),
+    }
+}
+
+/// Every item with data, for all units together.
+pub fn items(s: &SurveyReview, number: usize, lang: Lang) -> Block {
+    let y = &s.year;
+    let rows = y
+        .inst
+        .scored_items()
+        .filter(|q| !s.empty_items.contains(&q.code))
+        .map(|q| {
+            let e = y
+                .estimates
+                .get(ALL, Level::Item, &q.code, measure::SATISFIED_PCT);
+            let mean = y
+                .estimates
+                .get(ALL, Level::Item, &q.code, measure::MEAN_SCORE);
+            Row::new(vec![
+                Cell::text(q.code.clone()),
+                Cell::text(lang.pick(&q.vi, &q.en).clone()),
+                pct_cell(e, lang),
+                Cell::num(e.map_or("—".into(), |e| crate::lang::count(e.n, lang))),
+                Cell::num(mean.map_or("—".into(), |m| figure(m.estimate, 2, lang))),
+            ])
+        })
+        .collect();
+    let left_out = s.empty_items.len();
+    Block::Table {
+        id: format!("table-{}-items", y.inst.id),
+        caption: lang.pick(
+            format!(
+                "Bảng {number}.3. Từng câu hỏi, toàn bộ các đơn vị, năm {}",
+                y.year
+            ),
+            format!("Table {number}.3. Every item, all units, {}", y.year),
+        ),
+        class: "items",
+        head: [
+            lang.pick("Mã", "Code"),
+            lang.pick("Câu hỏi", "Item"),
+            lang.pick("Tỷ lệ hài lòng (%)", "Satisfied (%)"),
+            "n",
+            lang.pick("Điểm trung bình", "Mean score"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        note: Some(match (left_out, lang) {
+            (0, _) => lang
+                .pick(
+                    "Dòng dưới tỷ lệ: khoảng tin cậy 95%. Điểm trung bình trên thang của câu hỏi.",
+                    "Under each share: its 95% interval. Mean score on the item's scale.",
+                )
+                .to_string(),
+            (k, Lang::Vi) => format!(
+                "Dòng dưới tỷ lệ: khoảng tin cậy 95%. {k} câu hỏi không bắt buộc không có câu trả lời nào và không đưa vào bảng."
+            ),
+            (k, Lang::En) => format!(
+                "Under each share: its 95% interval. {k} optional items had no answers and are left out."
+            ),
+        }),
+    }
+}
+
+fn opt2(x: Option<f64>, lang: Lang) -> String {
+    x.map_or("—".into(), |x| figure(x, 2, lang))
+}
+
+fn rank_range(a: Option<usize>, b: Option<usize>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => "—".into(),
+    }
+}
+
+/// The CCHC totals in rank order.
+pub fn par_totals(m: &ParMethod, p: &ParReview, year: i32, number: usize, lang: Lang) -> Block {
+    let rows = p
+        .result
+        .ranked()
+        .into_iter()
+        .map(|t| {
+            let flagged = !t.flag.is_empty();
+            Row::new(vec![
+                Cell::num(t.rank.map_or("—".into(), |x| x.to_string())),
+                Cell::text(t.unit_id.clone()),
+                Cell::num(format!(
+                    "{} / {}",
+                    opt2(t.points, lang),
+                    figure(t.max_points, 1, lang)
+                )),
+                Cell::with(
+                    opt2(t.index_pct, lang),
+                    if flagged { "flagged" } else { "num" },
+                )
+                .under(match (t.ci_low, t.ci_high) {
+                    (Some(a), Some(b)) => interval(a, b, 2, lang),
+                    _ => "—".into(),
+                }),
+                Cell::text(
+                    t.band
+                        .as_deref()
+                        .and_then(|b| m.band_named(b))
+                        .map_or("—".into(), |b| b.label(lang)),
+                ),
+                Cell::num(rank_range(t.rank_low, t.rank_high)),
+                Cell::text(t.flag.label(lang)),
+            ])
+        })
+        .collect();
+    Block::Table {
+        id: "table-par-totals".into(),
+        caption: lang.pick(
+            format!("Bảng {number}.1. Chỉ số CCHC năm {year}: điểm, chỉ số, xếp loại và thứ hạng"),
+            format!("Table {number}.1. CCHC index {year}: points, index, band and rank"),
+        ),
+        class: "",
+        head: [
+            lang.pick("Hạng", "Rank"),
+            lang.pick("Đơn vị", "Unit"),
+            lang.pick("Điểm đạt / tối đa", "Points / maximum"),
+            lang.pick("Chỉ số (%)", "Index (%)"),
+            lang.pick("Xếp loại", "Band"),
+            lang.pick("Khoảng hạng 95%", "95% rank interval"),
+            lang.pick("Ghi chú", "Flag"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        note: Some(lang.pick(
+            "Dòng dưới chỉ số: khoảng tin cậy 95% (sai số của phần điểm lấy từ khảo sát). Khoảng hạng: các thứ hạng đơn vị có thể nhận nếu khảo sát lại.",
+            "Under the index: its 95% interval (the sampling error of the survey points). Rank interval: the ranks the unit could take if surveyed again.",
+        ).to_string()),
+    }
+}
+
+/// Points / maximum by area, units down.
+pub fn par_areas(m: &ParMethod, p: &ParReview, year: i32, number: usize, lang: Lang) -> Block {
+    let mut head = vec![lang.pick("Đơn vị", "Unit").to_string()];
+    head.extend(
+        m.areas
+            .iter()
+            .map(|a| format!("{} {}", lang.pick("LV", "Area"), a.code)),
+    );
+    let rows = p
+        .result
+        .ranked()
+        .into_iter()
+        .map(|t| {
+            let mut cells = vec![Cell::text(t.unit_id.clone())];
+            for a in p.result.area_totals(m, &t.unit_id) {
+                cells.push(
+                    Cell::num(figure(a.points, 2, lang))
+                        .under(format!("/ {}", figure(a.max, 1, lang))),
+                );
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let legend = m
+        .areas
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}: {}",
+                lang.pick("LV", "Area"),
+                a.code,
+                lang.pick(&a.vi, &a.en)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Block::Table {
+        id: "table-par-areas".into(),
+        caption: lang.pick(
+            format!("Bảng {number}.2. Điểm đạt / điểm tối đa theo lĩnh vực, năm {year}"),
+            format!("Table {number}.2. Points / maximum by area, {year}"),
+        ),
+        class: "wide",
+        head,
+        rows,
+        note: Some(format!("{legend}.")),
+    }
+}
+
+/// Each unit's CCHC index in two years.
+pub fn par_changes(rows: &[ParChange], from: i32, to: i32, number: usize, lang: Lang) -> Block {
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let change = r.index_change.map_or("—".into(), |x| signed(x, 2, lang));
+            Row::new(vec![
+                Cell::text(r.unit_id.clone()),
+                Cell::num(opt2(r.index_from, lang)),
+                Cell::num(opt2(r.index_to, lang)),
+                match r.direction {
+                    Some(Direction::Up) => Cell::with(format!("{change} ▲"), "up"),
+                    Some(Direction::Down) => Cell::with(format!("{change} ▼"), "down"),
+                    _ => Cell::with(change, "same"),
+                }
+                .under(match (r.ci_low, r.ci_high) {
+                    (Some(a), Some(b)) => interval(a, b, 2, lang),
+                    _ => "—".into(),
+                }),
+                Cell::num(format!(
+                    "{} → {}",
+                    r.rank_from.map_or("—".into(), |x| x.to_string()),
+                    r.rank_to.map_or("—".into(), |x| x.to_string())
+                )),
+                Cell::text(match r.rank_intervals_overlap {
+                    Some(true) => lang.pick(
+                        "có — thay đổi hạng có thể do sai số mẫu",
+                        "yes — the rank change may be noise",
+                    ),
+                    Some(false) => lang.pick("không", "no"),
+                    None => "—",
+                }),
+            ])
+        })
+        .collect();
+    Block::Table {
+        id: "table-par-changes".into(),
+        caption: lang.pick(
+            format!("Bảng {number}.3. Thay đổi chỉ số CCHC {from}–{to}"),
+            format!("Table {number}.3. CCHC index changes {from}–{to}"),
+        ),
+        class: "",
+        head: vec![
+            lang.pick("Đơn vị", "Unit").to_string(),
+            format!("{} {from}", lang.pick("Chỉ số", "Index")),
+            format!("{} {to}", lang.pick("Chỉ số", "Index")),
+            lang.pick("Thay đổi (điểm %)", "Change (points)").to_string(),
+            lang.pick("Hạng", "Rank").to_string(),
+            lang.pick("Khoảng hạng hai năm giao nhau", "Rank intervals overlap")
+                .to_string(),
+        ],
+        rows: cells,
+        note: Some(lang.pick(
+            "Dòng dưới thay đổi: khoảng tin cậy 95%. ▲/▼: khoảng tin cậy không chứa 0 — thay đổi thực sự.",
+            "Under the change: its 95% interval. ▲/▼: the interval excludes 0 — a real change.",
+        ).to_string()),
+    }
+}
