@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use crate::annual::StoreSurveys;
 use crate::cli::ParArgs;
-use crate::lang::Lang;
 use crate::par;
 use crate::store::Store;
 
@@ -66,7 +65,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
             t.unit_id,
             shown(t.index_pct),
             t.band.as_deref().unwrap_or("—"),
-            if lang == Lang::En { "rank" } else { "hạng" },
+            lang.pick("hạng", "rank"),
             t.rank.map_or("—".into(), |r| r.to_string()),
             t.rank_low.map_or("—".into(), |r| r.to_string()),
             t.rank_high.map_or("—".into(), |r| r.to_string()),

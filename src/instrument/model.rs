@@ -14,6 +14,11 @@ struct File {
     version: String,
     title_vi: String,
     title_en: String,
+    /// A short name for titles and tables (the title when absent).
+    #[serde(default)]
+    short_vi: Option<String>,
+    #[serde(default)]
+    short_en: Option<String>,
     service: String,
     legal_basis: String,
     /// First and last year this version applies to.
@@ -254,6 +259,9 @@ pub struct Instrument {
     pub version: String,
     pub title_vi: String,
     pub title_en: String,
+    /// A short name for chart titles and report tables.
+    pub short_vi: String,
+    pub short_en: String,
     pub service: String,
     pub legal_basis: String,
     pub years: [i32; 2],
@@ -503,6 +511,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
     Ok(Instrument {
         id: raw.id,
         version: raw.version,
+        short_vi: raw.short_vi.unwrap_or_else(|| raw.title_vi.clone()),
+        short_en: raw.short_en.unwrap_or_else(|| raw.title_en.clone()),
         title_vi: raw.title_vi,
         title_en: raw.title_en,
         service: raw.service,

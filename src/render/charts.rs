@@ -422,11 +422,7 @@ impl Chart {
                         let tx = map(b.hi.max(b.estimate)).max(map(b.estimate)) + 12;
                         let mut s = number(b.estimate, 1, lang);
                         if b.flagged {
-                            s.push_str(if lang == Lang::Vi {
-                                " (ít mẫu)"
-                            } else {
-                                " (low n)"
-                            });
+                            s.push_str(lang.pick(" (ít mẫu)", " (low n)"));
                         }
                         p.text(&s, (tx, y), 24.0, INK, HPos::Left, VPos::Center)?;
                     }
@@ -544,11 +540,7 @@ impl Chart {
                         s = format!("{s}  {code}");
                     }
                     if u.flagged {
-                        s.push_str(if lang == Lang::Vi {
-                            "  (ít mẫu)"
-                        } else {
-                            "  (low n)"
-                        });
+                        s.push_str(lang.pick("  (ít mẫu)", "  (low n)"));
                     }
                     p.text(&s, (x1 + 16, y), 24.0, ink, HPos::Left, VPos::Center)
                 })
@@ -580,11 +572,7 @@ impl Chart {
                     HPos::Left,
                     VPos::Center,
                 )?;
-                let sig = if lang == Lang::Vi {
-                    "▲ tăng / ▼ giảm có ý nghĩa thống kê (p hiệu chỉnh < 0,05); — thay đổi nằm trong sai số mẫu"
-                } else {
-                    "▲ up / ▼ down: significant (adjusted p < 0.05); — within sampling noise"
-                };
+                let sig = lang.pick("▲ tăng / ▼ giảm có ý nghĩa thống kê (p hiệu chỉnh < 0,05); — thay đổi nằm trong sai số mẫu", "▲ up / ▼ down: significant (adjusted p < 0.05); — within sampling noise");
                 p.text(sig, (290, ly), 22.0, MUTED, HPos::Left, VPos::Center)?;
                 let top = top + 44;
                 let pct = |v: f64| number(v, 0, lang);
@@ -632,11 +620,7 @@ impl Chart {
                 let (x0, x1) = (700, w - 200);
                 let max = areas.iter().map(|a| a.2).fold(0.0, f64::max).max(1.0);
                 let step = if max > 10.0 { 2.0 } else { 1.0 };
-                let axis = if lang == Lang::Vi {
-                    "Điểm"
-                } else {
-                    "Points"
-                };
+                let axis = lang.pick("Điểm", "Points");
                 let hi = (max / step).ceil() * step;
                 let whole = |v: f64| number(v, 0, lang);
                 let map = p.x_axis(
@@ -674,11 +658,10 @@ impl Chart {
             Chart::RankIntervals { units, .. } => {
                 let (x0, x1) = (420, w - 300);
                 let n = units.len().max(2);
-                let axis = if lang == Lang::Vi {
-                    "Thứ hạng (1 = cao nhất); đoạn thẳng: khoảng 95% của thứ hạng"
-                } else {
-                    "Rank (1 = best); segment: 95% rank interval"
-                };
+                let axis = lang.pick(
+                    "Thứ hạng (1 = cao nhất); đoạn thẳng: khoảng 95% của thứ hạng",
+                    "Rank (1 = best); segment: 95% rank interval",
+                );
                 // Rank 1 on the left; half a rank of room at either end.
                 let whole = |v: f64| number(v, 0, lang);
                 let map = p.x_axis(
@@ -798,11 +781,10 @@ impl Chart {
 }
 
 fn legend_axis(lang: Lang) -> String {
-    if lang == Lang::Vi {
-        "% câu trả lời (trái: chưa hài lòng, phải: hài lòng; mức 3 chia đôi)".into()
-    } else {
-        "% of answers (left: dissatisfied, right: satisfied; level 3 split)".into()
-    }
+    lang.pick(
+        "% câu trả lời (trái: chưa hài lòng, phải: hài lòng; mức 3 chia đôi)".into(),
+        "% of answers (left: dissatisfied, right: satisfied; level 3 split)".into(),
+    )
 }
 
 /// Calls `each(k, y_center, row_height)` for `n` rows spread between `top` and `bottom`.

@@ -299,7 +299,7 @@ pub fn write_xlsx(
     let dir_fmt = |d: Option<Direction>| if d == Some(Direction::Down) { down } else { up };
     if let Some(rows) = changes {
         let sheet = wb.add_worksheet();
-        sheet.set_name(if vi { "So sánh" } else { "Changes" })?;
+        sheet.set_name(lang.pick("So sánh", "Changes"))?;
         let names: Vec<&str> = if vi {
             vec![
                 "Khảo sát",
@@ -344,7 +344,7 @@ pub fn write_xlsx(
     }
     if let Some(rows) = trend {
         let sheet = wb.add_worksheet();
-        sheet.set_name(if vi { "Xu hướng" } else { "Trend" })?;
+        sheet.set_name(lang.pick("Xu hướng", "Trend"))?;
         let names: Vec<&str> = if vi {
             vec![
                 "Khảo sát",
@@ -400,8 +400,8 @@ pub fn write_xlsx(
     }
     if let Some((from, to, rows)) = par {
         let sheet = wb.add_worksheet();
-        sheet.set_name(if vi { "Chỉ số CCHC" } else { "PAR index" })?;
-        let names: Vec<String> = if vi {
+        sheet.set_name(lang.pick("Chỉ số CCHC", "PAR index"))?;
+        let names: Vec<String> = lang.pick(
             [
                 "Đơn vị".to_string(),
                 format!("Điểm {from}"),
@@ -419,8 +419,7 @@ pub fn write_xlsx(
                 "Khoảng hạng giao nhau".into(),
                 "Ghi chú".into(),
             ]
-            .to_vec()
-        } else {
+            .to_vec(),
             [
                 "Unit".to_string(),
                 format!("Points {from}"),
@@ -438,8 +437,8 @@ pub fn write_xlsx(
                 "Rank intervals overlap".into(),
                 "Flag".into(),
             ]
-            .to_vec()
-        };
+            .to_vec(),
+        );
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         headers(sheet, 0, &refs, &head)?;
         for (i, p) in rows.iter().enumerate() {
@@ -484,8 +483,8 @@ pub fn write_xlsx(
         super::print_ready(sheet, true, 1, 330, lang)?;
     }
     let sheet = wb.add_worksheet();
-    sheet.set_name(if vi { "Không so sánh" } else { "Left out" })?;
-    let names: Vec<&str> = if vi {
+    sheet.set_name(lang.pick("Không so sánh", "Left out"))?;
+    let names: Vec<&str> = lang.pick(
         vec![
             "Khảo sát",
             "Từ năm",
@@ -494,10 +493,9 @@ pub fn write_xlsx(
             "Cấp",
             "Mã",
             "Lý do",
-        ]
-    } else {
-        EXCLUDED_COLUMNS.to_vec()
-    };
+        ],
+        EXCLUDED_COLUMNS.to_vec(),
+    );
     headers(sheet, 0, &names, &head)?;
     for (i, (f, t, e)) in excluded.iter().enumerate() {
         let r = i as u32 + 1;

@@ -19,23 +19,9 @@ pub struct SurveyCtx<'a> {
     pub lang: Lang,
 }
 
-/// A short name of the survey for titles.
+/// A short name of the survey for titles (the questionnaire's `short_vi` / `short_en`).
 pub fn survey_name(inst: &Instrument, lang: Lang) -> String {
-    let vi = lang == Lang::Vi;
-    match inst.id.as_str() {
-        "sipas" if vi => "Hài lòng về sự phục vụ hành chính (SIPAS)".into(),
-        "sipas" => "Satisfaction with administrative services (SIPAS)".into(),
-        id if id.starts_with("health-outpatient") && vi => {
-            "Hài lòng của người bệnh ngoại trú".into()
-        }
-        id if id.starts_with("health-outpatient") => "Outpatient satisfaction".into(),
-        id if id.starts_with("health-inpatient") && vi => "Hài lòng của người bệnh nội trú".into(),
-        id if id.starts_with("health-inpatient") => "Inpatient satisfaction".into(),
-        "education" if vi => "Hài lòng về dịch vụ giáo dục công".into(),
-        "education" => "Satisfaction with public education".into(),
-        _ if vi => inst.title_vi.clone(),
-        _ => inst.title_en.clone(),
-    }
+    lang.pick(&inst.short_vi, &inst.short_en).clone()
 }
 
 pub fn unit_name(unit: &str, lang: Lang) -> String {
@@ -48,17 +34,13 @@ pub fn unit_name(unit: &str, lang: Lang) -> String {
 
 fn element_name(inst: &Instrument, code: &str, lang: Lang) -> String {
     if code == "overall" {
-        return if lang == Lang::Vi {
-            "Chỉ số chung".into()
-        } else {
-            "Overall index".into()
-        };
+        return lang.pick("Chỉ số chung".into(), "Overall index".into());
     }
     inst.elements
         .iter()
         .find(|e| e.code == code)
         .map(|e| {
-            let name = if lang == Lang::Vi { &e.vi } else { &e.en };
+            let name = lang.pick(&e.vi, &e.en);
             format!("{code}. {name}")
         })
         .unwrap_or_else(|| code.to_string())
@@ -69,7 +51,7 @@ fn item_name(inst: &Instrument, code: &str, lang: Lang) -> String {
         .iter()
         .find(|q| q.code == code)
         .map(|q| {
-            let t = if lang == Lang::Vi { &q.vi } else { &q.en };
+            let t = lang.pick(&q.vi, &q.en);
             format!("{code}. {t}")
         })
         .unwrap_or_else(|| code.to_string())
@@ -81,18 +63,14 @@ fn footnote(ctx: &SurveyCtx, n: Option<u64>, extra: &str) -> String {
 
 /// The footnote; `intervals` says whether the chart shows 95 % intervals.
 fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) -> String {
-    let m = if ctx.lang == Lang::Vi {
-        &ctx.method.title_vi
-    } else {
-        &ctx.method.title_en
-    };
+    let m = ctx.lang.pick(&ctx.method.title_vi, &ctx.method.title_en);
     let vi = ctx.lang == Lang::Vi;
     let n = match (n, vi) {
         (Some(n), true) => format!("; n = {n} người trả lời"),
         (Some(n), false) => format!("; n = {n} respondents"),
         (None, _) => String::new(),
     };
-    if vi {
+    ctx.lang.pick(
         format!(
             "Nguồn: {}, {}, năm {}{n}; phương pháp: {m}{}.{extra}",
             survey_name(ctx.inst, ctx.lang),
@@ -103,8 +81,7 @@ fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) 
             } else {
                 ""
             }
-        )
-    } else {
+        ),
         format!(
             "Source: {}, {}, {}{n}; method: {m}{}.{extra}",
             survey_name(ctx.inst, ctx.lang),
@@ -115,8 +92,8 @@ fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) 
             } else {
                 ""
             }
-        )
-    }
+        ),
+    )
 }
 
 fn find<'a>(
@@ -142,11 +119,10 @@ fn bar(label: String, e: &Estimate) -> Bar {
 }
 
 fn axis_pct(lang: Lang) -> String {
-    if lang == Lang::Vi {
-        "Tỷ lệ hài lòng (%), khoảng tin cậy 95%".into()
-    } else {
-        "Satisfied (%), 95% confidence interval".into()
-    }
+    lang.pick(
+        "Tỷ lệ hài lòng (%), khoảng tin cậy 95%".into(),
+        "Satisfied (%), 95% confidence interval".into(),
+    )
 }
 
 /// The overall index and each element's `satisfied_pct` for one unit (or ALL).
@@ -158,30 +134,21 @@ pub fn element_scores(ctx: &SurveyCtx, est: &[Estimate], unit: &str) -> Option<C
             bars.push(bar(element_name(ctx.inst, &e.code, ctx.lang), x));
         }
     }
-    let vi = ctx.lang == Lang::Vi;
     Some(Chart::Scores {
         frame: Frame {
             title: format!(
                 "{}: {} {}",
                 survey_name(ctx.inst, ctx.lang),
-                if vi {
-                    "tỷ lệ hài lòng theo yếu tố —"
-                } else {
-                    "satisfied by element —"
-                },
+                ctx.lang.pick("tỷ lệ hài lòng theo yếu tố —", "satisfied by element —"),
                 unit_name(unit, ctx.lang)
             ),
-            subtitle: if vi {
-                format!(
+            subtitle: ctx.lang.pick(format!(
                     "Năm {}. Thanh: tỷ lệ hài lòng (mức 4–5); đoạn: khoảng tin cậy 95%; màu xám: ít mẫu, không công bố.",
                     ctx.year
-                )
-            } else {
-                format!(
+                ), format!(
                     "{}. Bar: share satisfied (4–5); whisker: 95% interval; grey: too few respondents to publish.",
                     ctx.year
-                )
-            },
+                )),
             footnote: footnote(ctx, Some(overall.n), ""),
             lang: ctx.lang,
         },
@@ -220,11 +187,7 @@ pub fn distribution(
         .scored_items()
         .find(|q| q.element.as_deref() == Some(element))?
         .scale;
-    let labels = if ctx.lang == Lang::Vi {
-        &scale.labels_vi
-    } else {
-        &scale.labels_en
-    };
+    let labels = ctx.lang.pick(&scale.labels_vi, &scale.labels_en);
     let legend: [String; 5] = std::array::from_fn(|k| {
         labels
             .get(k)
@@ -232,22 +195,17 @@ pub fn distribution(
             .unwrap_or_else(|| (k + 1).to_string())
     });
     let n = by_item.values().map(|(_, n)| *n).max();
-    let vi = ctx.lang == Lang::Vi;
     Some(Chart::Distribution {
         frame: Frame {
             title: format!(
                 "{} — {}",
                 element_name(ctx.inst, element, ctx.lang),
-                if vi {
-                    "phân bố câu trả lời"
-                } else {
-                    "answer distribution"
-                }
+                ctx.lang.pick("phân bố câu trả lời", "answer distribution")
             ),
             subtitle: format!(
                 "{}, {} {}, {}",
                 survey_name(ctx.inst, ctx.lang),
-                if vi { "năm" } else { "" },
+                ctx.lang.pick("năm", ""),
                 ctx.year,
                 unit_name(unit, ctx.lang)
             )
@@ -255,17 +213,13 @@ pub fn distribution(
             footnote: footnote_with(
                 ctx,
                 None,
-                &if vi {
-                    format!(
+                &ctx.lang.pick(format!(
                         " Tỷ lệ có trọng số trong các câu trả lời hợp lệ của mỗi câu hỏi (nhiều nhất {} câu trả lời).",
                         n.unwrap_or(0)
-                    )
-                } else {
-                    format!(
+                    ), format!(
                         " Weighted shares of each item's valid answers (at most {} answers).",
                         n.unwrap_or(0)
-                    )
-                },
+                    )),
                 false,
             ),
             lang: ctx.lang,
@@ -280,7 +234,7 @@ pub fn bands(par: &ParMethod, lang: Lang) -> Vec<(Option<f64>, String)> {
     par.bands
         .iter()
         .map(|b| {
-            let name = if lang == Lang::Vi { &b.vi } else { &b.en };
+            let name = lang.pick(&b.vi, &b.en);
             let label = match b.min {
                 Some(m) => format!("{} {name} ≥ {}", b.code, number(m, 0, lang)),
                 None => format!("{} {name}", b.code),
@@ -290,9 +244,16 @@ pub fn bands(par: &ParMethod, lang: Lang) -> Vec<(Option<f64>, String)> {
         .collect()
 }
 
+/// The band a unit's CCHC total was given, and its position among the bands.
+fn band_at(par: &ParMethod, code: Option<&str>) -> Option<(String, usize)> {
+    let code = code?;
+    let i = par.bands.iter().position(|b| b.code == code)?;
+    Some((code.to_string(), i))
+}
+
+/// The band of a survey figure, as the methodology classifies it.
 fn band_of(par: &ParMethod, x: f64) -> (String, usize) {
-    let b = par.band(crate::par::round_to(x, par.decimals));
-    let i = par.bands.iter().position(|c| c.code == b.code).unwrap_or(0);
+    let (b, i) = par.classify(x);
     (b.code.clone(), i)
 }
 
@@ -321,29 +282,20 @@ pub fn ranked_units(ctx: &SurveyCtx, est: &[Estimate], par: &ParMethod) -> Optio
             .then(a.label.cmp(&b.label))
     });
     let n = find(est, ALL, Level::Overall, "overall", "satisfied_pct").map(|e| e.n);
-    let vi = ctx.lang == Lang::Vi;
     Some(Chart::Ranked {
         frame: Frame {
             title: format!(
                 "{}: {}",
                 survey_name(ctx.inst, ctx.lang),
-                if vi {
-                    "xếp hạng các đơn vị theo chỉ số chung"
-                } else {
-                    "units ranked by the overall index"
-                }
+                ctx.lang.pick("xếp hạng các đơn vị theo chỉ số chung", "units ranked by the overall index")
             ),
-            subtitle: if vi {
-                format!(
+            subtitle: ctx.lang.pick(format!(
                     "Năm {}. Chấm: chỉ số; đoạn: khoảng tin cậy 95%; nền màu: mức xếp loại; màu xám: ít mẫu.",
                     ctx.year
-                )
-            } else {
-                format!(
+                ), format!(
                     "{}. Dot: index; segment: 95% interval; shading: bands; grey: too few respondents.",
                     ctx.year
-                )
-            },
+                )),
             footnote: footnote(ctx, n, ""),
             lang: ctx.lang,
         },
@@ -383,46 +335,33 @@ pub fn dumbbell(
     if rows.is_empty() {
         return None;
     }
-    let vi = ctx.lang == Lang::Vi;
     Some(Chart::Dumbbell {
         frame: Frame {
             title: format!(
                 "{}: {} {from}–{} — {}",
                 survey_name(ctx.inst, ctx.lang),
-                if vi { "thay đổi" } else { "change" },
+                ctx.lang.pick("thay đổi", "change"),
                 ctx.year,
                 unit_name(unit, ctx.lang)
             ),
-            subtitle: if vi {
-                "Tỷ lệ hài lòng (%) hai năm; kiểm định t hai phía, hiệu chỉnh Benjamini–Hochberg."
-                    .into()
-            } else {
-                "Share satisfied (%) in two years; two-sided t test, Benjamini–Hochberg adjusted."
-                    .into()
-            },
+            subtitle: ctx.lang.pick("Tỷ lệ hài lòng (%) hai năm; kiểm định t hai phía, hiệu chỉnh Benjamini–Hochberg."
+                    .into(), "Share satisfied (%) in two years; two-sided t test, Benjamini–Hochberg adjusted."
+                    .into()),
             footnote: footnote_with(
                 ctx,
                 n,
-                &if vi {
-                    format!(
+                &ctx.lang.pick(format!(
                         " Hai năm là hai mẫu độc lập; chỉ so sánh các yếu tố có câu hỏi tương ứng ({from} và {}).",
                         ctx.year
-                    )
-                } else {
-                    format!(
+                    ), format!(
                         " The years are independent samples; only elements whose items correspond are compared ({from} and {}).",
                         ctx.year
-                    )
-                },
+                    )),
                 false,
             ),
             lang: ctx.lang,
         },
-        axis: if vi {
-            "Tỷ lệ hài lòng (%)".into()
-        } else {
-            "Satisfied (%)".into()
-        },
+        axis: ctx.lang.pick("Tỷ lệ hài lòng (%)".into(), "Satisfied (%)".into()),
         years: (from, ctx.year),
         rows,
     })
@@ -450,7 +389,6 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, &[Estimate])]) -> Option<Chart> {
         .collect();
     // ALL last, drawn over the units.
     series.sort_by_key(|(u, _)| u == &unit_name(ALL, ctx.lang));
-    let vi = ctx.lang == Lang::Vi;
     let first = years[0].0;
     // n of the latest year, all units together.
     let n_last = years
@@ -462,18 +400,14 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, &[Estimate])]) -> Option<Chart> {
             title: format!(
                 "{}: {} {first}–{}",
                 survey_name(ctx.inst, ctx.lang),
-                if vi {
-                    "xu hướng chỉ số chung"
-                } else {
-                    "overall index trend"
-                },
+                ctx.lang
+                    .pick("xu hướng chỉ số chung", "overall index trend"),
                 ctx.year
             ),
-            subtitle: if vi {
-                "Tỷ lệ hài lòng chung (%) theo năm; đoạn dọc: khoảng tin cậy 95%.".into()
-            } else {
-                "Overall share satisfied (%) by year; vertical segments: 95% intervals.".into()
-            },
+            subtitle: ctx.lang.pick(
+                "Tỷ lệ hài lòng chung (%) theo năm; đoạn dọc: khoảng tin cậy 95%.".into(),
+                "Overall share satisfied (%) by year; vertical segments: 95% intervals.".into(),
+            ),
             footnote: footnote(ctx, n_last, ""),
             lang: ctx.lang,
         },
@@ -483,17 +417,13 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, &[Estimate])]) -> Option<Chart> {
 }
 
 fn par_footnote(par: &ParMethod, year: i32, lang: Lang) -> String {
-    if lang == Lang::Vi {
-        format!(
+    lang.pick(format!(
             "Nguồn: tự chấm, thẩm định và điều tra xã hội học năm {year}; phương pháp: {} ({}); khoảng tin cậy 95% từ sai số mẫu của các tiêu chí điều tra.",
             par.title_vi, par.id
-        )
-    } else {
-        format!(
+        ), format!(
             "Source: self-assessment, appraisal and surveys, {year}; method: {} ({}); 95% intervals from the survey criteria's sampling error.",
             par.title_en, par.id
-        )
-    }
+        ))
 }
 
 /// A unit's CCHC points against the maximum, area by area.
@@ -507,46 +437,29 @@ pub fn par_points(
     let areas: Vec<(String, f64, f64)> = par
         .areas
         .iter()
-        .map(|a| {
-            let rows = result
-                .points
-                .iter()
-                .filter(|p| p.unit_id == unit && p.area == a.code);
-            let (mut pts, mut max) = (0.0, 0.0);
-            for r in rows {
-                pts += r.points.unwrap_or(0.0);
-                max += r.max_points.unwrap_or(0.0);
-            }
-            let name = if lang == Lang::Vi { &a.vi } else { &a.en };
-            (format!("{}. {name}", a.code), pts, max)
+        .zip(result.area_totals(par, unit))
+        .map(|(a, t)| {
+            let name = lang.pick(&a.vi, &a.en);
+            (format!("{}. {name}", a.code), t.points, t.max)
         })
         .collect();
     let total = result.totals.iter().find(|t| t.unit_id == unit)?;
-    let vi = lang == Lang::Vi;
     let index = total.index_pct.map_or("—".into(), |x| number(x, 2, lang));
     Some(Chart::Points {
         frame: Frame {
             title: format!(
                 "{} — {unit}, {year}",
-                if vi {
-                    "Điểm chỉ số CCHC theo lĩnh vực"
-                } else {
-                    "CCHC points by area"
-                }
+                lang.pick("Điểm chỉ số CCHC theo lĩnh vực", "CCHC points by area")
             ),
-            subtitle: if vi {
-                format!(
+            subtitle: lang.pick(format!(
                     "Chỉ số {index}%, xếp loại {}, hạng {}. Thanh màu: điểm đạt (xanh lá ≥ 90% điểm tối đa, xanh dương 70–90%, cam < 70%); nền xám: điểm tối đa.",
                     total.band.as_deref().unwrap_or("—"),
                     total.rank.map_or("—".into(), |r| r.to_string())
-                )
-            } else {
-                format!(
+                ), format!(
                     "Index {index}%, band {}, rank {}. Bar: points earned (green ≥ 90% of the maximum, blue 70–90%, orange < 70%); grey: the maximum.",
                     total.band.as_deref().unwrap_or("—"),
                     total.rank.map_or("—".into(), |r| r.to_string())
-                )
-            },
+                )),
             footnote: par_footnote(par, year, lang),
             lang,
         },
@@ -569,7 +482,7 @@ pub fn par_ranked(par: &ParMethod, result: &ParResult, year: i32, lang: Lang) ->
                     lo: t.ci_low.unwrap_or(i),
                     hi: t.ci_high.unwrap_or(i),
                     flagged: !t.flag.is_empty(),
-                    band: Some(band_of(par, i)),
+                    band: band_at(par, t.band.as_deref()),
                 },
             ))
         })
@@ -578,30 +491,17 @@ pub fn par_ranked(par: &ParMethod, result: &ParResult, year: i32, lang: Lang) ->
         return None;
     }
     units.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.label.cmp(&b.1.label)));
-    let vi = lang == Lang::Vi;
     Some(Chart::Ranked {
         frame: Frame {
             title: format!(
                 "{} {year}",
-                if vi {
-                    "Xếp hạng chỉ số cải cách hành chính (CCHC)"
-                } else {
-                    "CCHC (PAR) index ranking"
-                }
+                lang.pick("Xếp hạng chỉ số cải cách hành chính (CCHC)", "CCHC (PAR) index ranking")
             ),
-            subtitle: if vi {
-                "Chấm: chỉ số (%); đoạn: khoảng tin cậy 95%; nền màu: mức xếp loại; màu xám: có tiêu chí điều tra ít mẫu.".into()
-            } else {
-                "Dot: index (%); segment: 95% interval; shading: bands; grey: a survey criterion had too few respondents.".into()
-            },
+            subtitle: lang.pick("Chấm: chỉ số (%); đoạn: khoảng tin cậy 95%; nền màu: mức xếp loại; màu xám: có tiêu chí điều tra ít mẫu.".into(), "Dot: index (%); segment: 95% interval; shading: bands; grey: a survey criterion had too few respondents.".into()),
             footnote: par_footnote(par, year, lang),
             lang,
         },
-        axis: if vi {
-            "Chỉ số CCHC (%)".into()
-        } else {
-            "CCHC index (%)".into()
-        },
+        axis: lang.pick("Chỉ số CCHC (%)".into(), "CCHC index (%)".into()),
         bands: bands(par, lang),
         units: units.into_iter().map(|(_, b)| b).collect(),
         decimals: par.decimals as usize,
@@ -620,7 +520,7 @@ pub fn par_rank_intervals(
         .iter()
         .filter_map(|t| {
             let i = t.index_pct?;
-            let (code, band) = band_of(par, i);
+            let (code, band) = band_at(par, t.band.as_deref())?;
             Some((
                 t.unit_id.clone(),
                 t.rank?,
@@ -635,28 +535,19 @@ pub fn par_rank_intervals(
         return None;
     }
     units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    let vi = lang == Lang::Vi;
     Some(Chart::RankIntervals {
         frame: Frame {
             title: format!(
                 "{} {year}",
-                if vi {
-                    "Thứ hạng CCHC và khoảng tin cậy của thứ hạng"
-                } else {
-                    "CCHC ranks and their intervals"
-                }
+                lang.pick("Thứ hạng CCHC và khoảng tin cậy của thứ hạng", "CCHC ranks and their intervals")
             ),
-            subtitle: if vi {
-                format!(
+            subtitle: lang.pick(format!(
                     "Mô phỏng {} lần sai số mẫu của các tiêu chí điều tra; hai đơn vị có khoảng hạng chồng nhau có thể chưa thực sự khác nhau.",
                     par.simulations
-                )
-            } else {
-                format!(
+                ), format!(
                     "{} simulations of the survey criteria's sampling error; units whose rank intervals overlap may not really differ.",
                     par.simulations
-                )
-            },
+                )),
             footnote: par_footnote(par, year, lang),
             lang,
         },

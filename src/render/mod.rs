@@ -1,4 +1,6 @@
-//! Writing results: tables (CSV, XLSX, JSON). Renders what it is given; computes nothing.
+//! Writing results: tables (CSV, XLSX, JSON), charts and the report. Renders what it is given:
+//! it arranges figures, chooses words and the form of numbers, and computes no figure (sums,
+//! bands, ranks and verdicts come from `estimate`, `par`, `compare` and `annual`).
 
 pub mod charts;
 pub mod compare;

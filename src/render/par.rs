@@ -179,11 +179,7 @@ pub fn write_xlsx(
     let flagged = Format::new().set_font_color("9C0006");
     let (total_h, point_h) = headers(lang);
     let sheet = wb.add_worksheet();
-    sheet.set_name(if lang == Lang::En {
-        "Summary"
-    } else {
-        "Tổng hợp"
-    })?;
+    sheet.set_name(lang.pick("Tổng hợp", "Summary"))?;
     for (c, h) in total_h.iter().enumerate() {
         sheet.write_with_format(0, c as u16, *h, &header)?;
     }
@@ -222,21 +218,13 @@ pub fn write_xlsx(
     let leaves = method.leaf_map();
     for area in &method.areas {
         let sheet = wb.add_worksheet();
-        let name: String = format!(
-            "{} {}",
-            if lang == Lang::En {
-                "Area"
-            } else {
-                "Lĩnh vực"
-            },
-            area.code
-        )
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
+        let name: String = format!("{} {}", lang.pick("Lĩnh vực", "Area"), area.code)
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect();
         sheet.set_name(&name)?;
-        let title = if lang == Lang::En { &area.en } else { &area.vi };
+        let title = lang.pick(&area.vi, &area.en);
         sheet.write_with_format(
             0,
             0,
@@ -251,13 +239,7 @@ pub fn write_xlsx(
         for p in result.points.iter().filter(|p| p.area == area.code) {
             let name = leaves
                 .get(p.criterion.as_str())
-                .map(|l| {
-                    if lang == Lang::En {
-                        &l.criterion.en
-                    } else {
-                        &l.criterion.vi
-                    }
-                })
+                .map(|l| lang.pick(&l.criterion.vi, &l.criterion.en))
                 .map_or("", |s| s.as_str());
             sheet.write(r, 0, p.unit_id.as_str())?;
             sheet.write(r, 1, p.criterion.as_str())?;
