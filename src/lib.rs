@@ -1,8 +1,10 @@
 //! chiso (chỉ số, "index"): turns citizen-satisfaction survey batches into the indices that
 //! Vietnamese local government reports every year.
 //!
-//! Arrows point one way: `cmd` → (`ingest`, `estimate`, `par`, `compare`, `render`) → (`store`, `instrument`,
-//! `methodology`).
+//! Arrows point one way: `cmd` (parse, call, print; no command imports another) → `annual`,
+//! `demo` (a year's review; the demo run) → `ingest`, `estimate`, `par`, `compare`, `render`
+//! → `store`, `instrument`, `methodology`, `definition`, `lang`, `flag`. `render` draws what
+//! the others computed.
 
 pub mod annual;
 pub mod cli;

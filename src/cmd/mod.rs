@@ -1,4 +1,6 @@
-//! One module per subcommand, each with `pub fn run`: thin, calls the library.
+//! One module per subcommand, each with `pub fn run`: it parses nothing more than clap did,
+//! calls the library, and prints. No command imports another; what two share (exit statuses,
+//! how a checked file is summarised) is here.
 
 /// `say!` that ends the process quietly when stdout is closed early (`chiso batches | head`)
 /// instead of panicking on the broken pipe.

@@ -413,23 +413,9 @@ fn text_from_input_files_is_escaped_in_the_report() {
     assert!(html.contains("Xã &lt;b&gt;Mới&lt;/b&gt; &amp; &quot;Cũ&quot;"));
 }
 
-/// Chromium, if installed: `chromium` (Debian) or `chromium-browser`.
-fn chromium() -> Option<String> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find_map(|c| {
-            Command::new(c)
-                .arg("--version")
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|_| c.to_string())
-        })
-}
-
 #[test]
 fn report_renders_in_headless_chromium() {
-    let Some(browser) = chromium() else {
+    let Some(browser) = crate::print::chromium() else {
         assert!(
             std::env::var_os("CI").is_none(),
             "Chromium is required in CI (.ci/run installs Debian's `chromium`)"
@@ -444,16 +430,9 @@ fn report_renders_in_headless_chromium() {
     demo(&out);
     let report = out.join("report/report.html");
     let url = format!("file://{}", report.display());
-    let base = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--allow-file-access-from-files",
-    ];
+    let base = crate::print::headless(&d.path().join("profile"));
     let dom = Command::new(&browser)
-        .args(base)
+        .args(&base)
         .args(["--virtual-time-budget=5000", "--dump-dom", &url])
         .output()
         .expect("run chromium");
@@ -484,7 +463,7 @@ fn report_renders_in_headless_chromium() {
         format!("--print-to-pdf={}", pdf.display()),
     ] {
         let r = Command::new(&browser)
-            .args(base)
+            .args(&base)
             .args(["--window-size=1280,2000", &arg, &url])
             .output()
             .expect("run chromium");

@@ -2,6 +2,7 @@
 //! section's opening, and the appendix (methods, definitions, files) — all from the facts
 //! `annual::review` picked.
 
+use super::tables::{band_cell, change_cell, interval_of};
 use super::{Block, Cell, ChartFiles, Row, Section};
 use crate::annual::{ParReview, Review, SurveyReview, YearChange};
 use crate::compare::{Change, Direction};
@@ -244,15 +245,8 @@ pub fn section(r: &Review, lang: Lang) -> Section {
                 ];
                 if r.compare.is_some() {
                     cells.push(match &s.summary.overall_change {
-                        Some(c) => {
-                            let t = crate::lang::signed(c.change, 1, lang);
-                            match c.direction {
-                                Some(Direction::Up) => Cell::with(format!("{t} ▲"), "up"),
-                                Some(Direction::Down) => Cell::with(format!("{t} ▼"), "down"),
-                                _ => Cell::with(t, "same"),
-                            }
-                            .under(c.direction.map_or("", |d| d.label(lang)).to_string())
-                        }
+                        Some(c) => change_cell(c.change, 1, c.direction, lang)
+                            .under(c.direction.map_or("", |d| d.label(lang)).to_string()),
                         None => Cell::num("—"),
                     });
                 }
@@ -320,18 +314,9 @@ fn par_summary(r: &Review, p: &ParReview, lang: Lang) -> Vec<Block> {
             let mut cells = vec![
                 Cell::num(t.rank.map_or("—".into(), |x| x.to_string())),
                 Cell::text(t.unit_id.clone()),
-                Cell::num(t.index_pct.map_or("—".into(), |x| figure(x, 2, lang))).under(
-                    match (t.ci_low, t.ci_high) {
-                        (Some(a), Some(b)) => interval(a, b, 2, lang),
-                        _ => "—".into(),
-                    },
-                ),
-                Cell::text(
-                    t.band
-                        .as_deref()
-                        .and_then(|b| m.band_named(b))
-                        .map_or("—".into(), |b| b.label(lang)),
-                ),
+                Cell::num(t.index_pct.map_or("—".into(), |x| figure(x, 2, lang)))
+                    .under(interval_of(t.ci_low, t.ci_high, 2, lang)),
+                band_cell(m, t.band.as_deref(), lang),
             ];
             if compared.is_some() {
                 cells.push(

@@ -116,18 +116,37 @@ pub fn wide_scores(s: &SurveyReview, number: usize, lang: Lang) -> Block {
     }
 }
 
-/// A change with its verdict: `+2,1 ▲` (real rise), `−3,0 ▼` (real fall), `+0,4` (noise).
-fn change_cell(c: Option<&crate::compare::Change>, lang: Lang) -> Cell {
-    let Some(c) = c else {
-        return Cell::num("—");
-    };
-    let text = signed(c.change, 1, lang);
-    match c.direction {
+/// A change with its verdict: `+2,1 ▲` (real rise), `−3,0 ▼` (real fall), `+0,4` (noise),
+/// red when it could not be tested.
+pub(super) fn change_cell(change: f64, decimals: usize, d: Option<Direction>, lang: Lang) -> Cell {
+    let text = signed(change, decimals, lang);
+    match d {
         Some(Direction::Up) => Cell::with(format!("{text} ▲"), "up"),
         Some(Direction::Down) => Cell::with(format!("{text} ▼"), "down"),
         Some(Direction::NoChange) => Cell::with(text, "same"),
         None => Cell::with(text, "flagged"),
     }
+}
+
+/// An interval whose ends may be missing.
+pub(super) fn interval_of(
+    low: Option<f64>,
+    high: Option<f64>,
+    decimals: usize,
+    lang: Lang,
+) -> String {
+    match (low, high) {
+        (Some(a), Some(b)) => interval(a, b, decimals, lang),
+        _ => "—".into(),
+    }
+}
+
+/// A unit's CCHC band in words: `B — Tốt`.
+pub(super) fn band_cell(m: &ParMethod, band: Option<&str>, lang: Lang) -> Cell {
+    Cell::text(
+        band.and_then(|b| m.band_named(b))
+            .map_or("—".into(), |b| b.label(lang)),
+    )
 }
 
 /// The changes in the wide table's shape: points of share satisfied, real ones marked.
@@ -148,7 +167,9 @@ pub fn wide_changes(s: &SurveyReview, c: &YearChange, number: usize, lang: Lang)
         .map(|u| {
             let mut cells = vec![Cell::text(unit_name(&u, lang))];
             for (level, code, _) in &cols {
-                cells.push(change_cell(find(&u, *level, code), lang));
+                cells.push(find(&u, *level, code).map_or(Cell::num("—"), |c| {
+                    change_cell(c.change, 1, c.direction, lang)
+                }));
             }
             Row {
                 cells,
@@ -270,16 +291,8 @@ pub fn par_totals(m: &ParMethod, p: &ParReview, year: i32, number: usize, lang: 
                     opt2(t.index_pct, lang),
                     if flagged { "flagged" } else { "num" },
                 )
-                .under(match (t.ci_low, t.ci_high) {
-                    (Some(a), Some(b)) => interval(a, b, 2, lang),
-                    _ => "—".into(),
-                }),
-                Cell::text(
-                    t.band
-                        .as_deref()
-                        .and_then(|b| m.band_named(b))
-                        .map_or("—".into(), |b| b.label(lang)),
-                ),
+                .under(interval_of(t.ci_low, t.ci_high, 2, lang)),
+                band_cell(m, t.band.as_deref(), lang),
                 Cell::num(rank_range(t.rank_low, t.rank_high)),
                 Cell::text(t.flag.label(lang)),
             ])
@@ -365,20 +378,13 @@ pub fn par_changes(rows: &[ParChange], from: i32, to: i32, number: usize, lang: 
     let cells = rows
         .iter()
         .map(|r| {
-            let change = r.index_change.map_or("—".into(), |x| signed(x, 2, lang));
             Row::new(vec![
                 Cell::text(r.unit_id.clone()),
                 Cell::num(opt2(r.index_from, lang)),
                 Cell::num(opt2(r.index_to, lang)),
-                match r.direction {
-                    Some(Direction::Up) => Cell::with(format!("{change} ▲"), "up"),
-                    Some(Direction::Down) => Cell::with(format!("{change} ▼"), "down"),
-                    _ => Cell::with(change, "same"),
-                }
-                .under(match (r.ci_low, r.ci_high) {
-                    (Some(a), Some(b)) => interval(a, b, 2, lang),
-                    _ => "—".into(),
-                }),
+                r.index_change
+                    .map_or(Cell::num("—"), |x| change_cell(x, 2, r.direction, lang))
+                    .under(interval_of(r.ci_low, r.ci_high, 2, lang)),
                 Cell::num(format!(
                     "{} → {}",
                     r.rank_from.map_or("—".into(), |x| x.to_string()),
