@@ -167,17 +167,7 @@ fn no_nan_and_no_percent_outside_0_100_with_an_empty_element_and_a_tiny_unit() {
     let d = Dir::new();
     let file = d.write("awkward.csv", awkward_batch());
     let store = d.store().display().to_string();
-    let r = d.run(&[
-        "ingest",
-        "--store",
-        &store,
-        "--survey",
-        "sipas",
-        "--year",
-        "2026",
-        &file.display().to_string(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    d.ingest_ok("sipas", "2026", &file);
     for args in [
         vec!["score", "--survey", "sipas", "--year", "2026", "--out", "s"],
         vec!["report", "--year", "2026", "--out", "rep"],

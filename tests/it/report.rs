@@ -390,17 +390,7 @@ fn text_from_input_files_is_escaped_in_the_report() {
         chiso::demo::survey_batch(&inst, 2026, 30, 9).replace("Văn Lang", "Xã <b>Mới</b> & \"Cũ\"");
     let file = d.write("batch.csv", batch);
     let store = d.store().display().to_string();
-    let r = d.run(&[
-        "ingest",
-        "--store",
-        &store,
-        "--survey",
-        "sipas",
-        "--year",
-        "2026",
-        &file.display().to_string(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    d.ingest_ok("sipas", "2026", &file);
     let r = d.run(&[
         "report", "--store", &store, "--year", "2026", "--out", "rep",
     ]);

@@ -102,6 +102,16 @@ impl Dir {
         Run::from(self.command(args).output().expect("run chiso"))
     }
 
+    /// `chiso ingest --store store --survey SURVEY --year YEAR FILE`, which must store it.
+    pub fn ingest_ok(&self, survey: &str, year: &str, file: &Path) {
+        let store = self.store().display().to_string();
+        let file = file.display().to_string();
+        let r = self.run(&[
+            "ingest", "--store", &store, "--survey", survey, "--year", year, &file,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+
     /// `chiso ingest --store store --survey health-outpatient --year 2026 [EXTRA] FILE`.
     pub fn ingest(&self, file: &str, extra: &[&str]) -> Run {
         self.run(&ingest_args(file, extra))
