@@ -19,6 +19,7 @@ pub mod flag;
 pub mod ingest;
 pub mod instrument;
 pub mod lang;
+pub mod measure;
 pub mod methodology;
 pub mod par;
 pub mod render;

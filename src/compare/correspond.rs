@@ -41,7 +41,7 @@ pub struct Pairing {
 fn keys(s: &Side) -> BTreeSet<Key> {
     s.estimates
         .iter()
-        .filter(|e| e.measure != "cronbach_alpha")
+        .filter(|e| e.measure != crate::measure::CRONBACH_ALPHA)
         .map(|e| (e.level, e.code.clone()))
         .collect()
 }

@@ -199,7 +199,7 @@ pub fn compare(from: &Side, to: &Side, pairing: &mut Pairing) -> Vec<Change> {
     for e in to
         .estimates
         .iter()
-        .filter(|e| e.measure != "cronbach_alpha")
+        .filter(|e| e.measure != crate::measure::CRONBACH_ALPHA)
     {
         let Some((fl, fc)) = pairing.pairs.get(&(e.level, e.code.clone())) else {
             continue;

@@ -75,23 +75,7 @@ pub struct Estimate {
 /// The unit id that stands for all units together.
 pub const ALL: &str = "ALL";
 
-/// The measures chiso computes itself (a methodology may name more: its `means` and
-/// `shares`).
-pub mod measure {
-    /// Share satisfied (%): items, elements, overall.
-    pub const SATISFIED_PCT: &str = "satisfied_pct";
-    /// Mean score on the answer scale.
-    pub const MEAN_SCORE: &str = "mean_score";
-    /// Share satisfied with every item of an element (%).
-    pub const COMPREHENSIVE_PCT: &str = "comprehensive_pct";
-    /// Cronbach's alpha of an element's items.
-    pub const CRONBACH_ALPHA: &str = "cronbach_alpha";
-}
-
-/// Whether a measure is a percentage (0–100): its interval never leaves that range.
-pub fn is_percent(measure: &str) -> bool {
-    measure.ends_with("_pct")
-}
+pub use crate::measure::{self, is_percent};
 
 /// The figures of a scoring, found by unit, level, code and measure.
 #[derive(Debug, Clone, Default)]
@@ -498,7 +482,7 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
             specs.push(Spec::ratio(
                 level,
                 &code,
-                "comprehensive_pct",
+                measure::COMPREHENSIVE_PCT,
                 Kind::Proportion,
                 100.0,
                 comp,

@@ -58,8 +58,8 @@ pub enum ItemMeasure {
 impl ItemMeasure {
     pub fn name(self) -> &'static str {
         match self {
-            ItemMeasure::SatisfiedPct => crate::estimate::measure::SATISFIED_PCT,
-            ItemMeasure::MeanScore => crate::estimate::measure::MEAN_SCORE,
+            ItemMeasure::SatisfiedPct => crate::measure::SATISFIED_PCT,
+            ItemMeasure::MeanScore => crate::measure::MEAN_SCORE,
         }
     }
 }

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use super::charts::{Bar, Chart, Frame, TrendPoint, number};
 use crate::compare::Change;
-use crate::estimate::{ALL, Distributions, Estimate, Level};
+use crate::estimate::{ALL, Distributions, Estimate, Estimates, Level};
 use crate::instrument::Instrument;
 use crate::lang::Lang;
+use crate::measure;
 use crate::methodology::Method;
 use crate::par::{ParMethod, ParResult};
 
@@ -96,17 +97,6 @@ fn footnote_with(ctx: &SurveyCtx, n: Option<u64>, extra: &str, intervals: bool) 
     )
 }
 
-fn find<'a>(
-    est: &'a [Estimate],
-    unit: &str,
-    level: Level,
-    code: &str,
-    measure: &str,
-) -> Option<&'a Estimate> {
-    est.iter()
-        .find(|e| e.unit_id == unit && e.level == level && e.code == code && e.measure == measure)
-}
-
 fn bar(label: String, e: &Estimate) -> Bar {
     Bar {
         label,
@@ -126,11 +116,11 @@ fn axis_pct(lang: Lang) -> String {
 }
 
 /// The overall index and each element's `satisfied_pct` for one unit (or ALL).
-pub fn element_scores(ctx: &SurveyCtx, est: &[Estimate], unit: &str) -> Option<Chart> {
-    let overall = find(est, unit, Level::Overall, "overall", "satisfied_pct")?;
+pub fn element_scores(ctx: &SurveyCtx, est: &Estimates, unit: &str) -> Option<Chart> {
+    let overall = est.overall(unit)?;
     let mut bars = vec![bar(element_name(ctx.inst, "overall", ctx.lang), overall)];
     for e in &ctx.inst.elements {
-        if let Some(x) = find(est, unit, Level::Element, &e.code, "satisfied_pct") {
+        if let Some(x) = est.get(unit, Level::Element, &e.code, measure::SATISFIED_PCT) {
             bars.push(bar(element_name(ctx.inst, &e.code, ctx.lang), x));
         }
     }
@@ -258,14 +248,14 @@ fn band_of(par: &ParMethod, x: f64) -> (String, usize) {
 }
 
 /// Units ranked by the overall `satisfied_pct`, with intervals, bands as zones.
-pub fn ranked_units(ctx: &SurveyCtx, est: &[Estimate], par: &ParMethod) -> Option<Chart> {
+pub fn ranked_units(ctx: &SurveyCtx, est: &Estimates, par: &ParMethod) -> Option<Chart> {
     let mut units: Vec<Bar> = est
         .iter()
         .filter(|e| {
             e.unit_id != ALL
                 && e.level == Level::Overall
                 && e.code == "overall"
-                && e.measure == "satisfied_pct"
+                && e.measure == measure::SATISFIED_PCT
         })
         .map(|e| {
             let mut b = bar(e.unit_id.clone(), e);
@@ -281,7 +271,7 @@ pub fn ranked_units(ctx: &SurveyCtx, est: &[Estimate], par: &ParMethod) -> Optio
             .total_cmp(&a.estimate)
             .then(a.label.cmp(&b.label))
     });
-    let n = find(est, ALL, Level::Overall, "overall", "satisfied_pct").map(|e| e.n);
+    let n = est.overall(ALL).map(|e| e.n);
     Some(Chart::Ranked {
         frame: Frame {
             title: format!(
@@ -321,7 +311,7 @@ pub fn dumbbell(
                 let c = changes.iter().find(|c| {
                     c.unit_id == unit
                         && c.code == code
-                        && c.measure == "satisfied_pct"
+                        && c.measure == measure::SATISFIED_PCT
                         && matches!(c.level, Level::Element | Level::Overall)
                 })?;
                 Some((
@@ -368,14 +358,14 @@ pub fn dumbbell(
 }
 
 /// The overall index of every unit over the years in `years`.
-pub fn trend(ctx: &SurveyCtx, years: &[(i32, &[Estimate])]) -> Option<Chart> {
+pub fn trend(ctx: &SurveyCtx, years: &[(i32, &Estimates)]) -> Option<Chart> {
     if years.len() < 2 {
         return None;
     }
     let mut series: BTreeMap<String, Vec<TrendPoint>> = BTreeMap::new();
     for (y, est) in years {
         for e in est.iter().filter(|e| {
-            e.level == Level::Overall && e.code == "overall" && e.measure == "satisfied_pct"
+            e.level == Level::Overall && e.code == "overall" && e.measure == measure::SATISFIED_PCT
         }) {
             series
                 .entry(e.unit_id.clone())
@@ -393,7 +383,7 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, &[Estimate])]) -> Option<Chart> {
     // n of the latest year, all units together.
     let n_last = years
         .last()
-        .and_then(|(_, est)| find(est, ALL, Level::Overall, "overall", "satisfied_pct"))
+        .and_then(|(_, est)| est.overall(ALL))
         .map(|e| e.n);
     Some(Chart::Trend {
         frame: Frame {

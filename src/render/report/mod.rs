@@ -285,7 +285,7 @@ fn survey_section(
         year: y.year,
         lang,
     };
-    let est = y.estimates.rows();
+    let est = &y.estimates;
     let mut blocks = vec![Block::Lead {
         text: summary::survey_lead(s, lang),
     }];
@@ -336,8 +336,8 @@ fn survey_section(
         }
     }
     if !s.trend.is_empty() {
-        let years: Vec<(i32, &[crate::estimate::Estimate])> =
-            s.trend.iter().map(|(yr, e)| (*yr, e.rows())).collect();
+        let years: Vec<(i32, &crate::estimate::Estimates)> =
+            s.trend.iter().map(|(yr, e)| (*yr, e)).collect();
         blocks.extend(charts.save(figures::trend(&ctx, &years), &format!("{id}-trend"))?);
     }
     blocks.push(tables::items(s, number, lang));
