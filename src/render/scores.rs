@@ -138,18 +138,6 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
     let flagged = number.clone().set_font_color("9C0006");
     let text = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
     let muted = text.clone().set_font_color("606870");
-    sheet.write_with_format(
-        0,
-        0,
-        lang.pick(
-            format!(
-                "Tỷ lệ hài lòng (%) theo đơn vị — {}, năm {}",
-                ctx.survey, ctx.year
-            ),
-            format!("Share satisfied (%) by unit — {}, {}", ctx.survey, ctx.year),
-        ),
-        &title,
-    )?;
     let pct = (ctx.ci_level * 100.0).round();
     let mut head = vec![lang.pick("Đơn vị", "Unit").to_string(), "n".to_string()];
     for (_, code) in &cols {
@@ -192,6 +180,27 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
             }
         }
     }
+    sheet.set_row_height(1, 45)?;
+    sheet.set_freeze_panes(2, 1)?;
+    super::print_ready(sheet, cols.len() > 3, 2, 260, lang)?;
+    // The header row wraps: element names need not widen their columns.
+    for k in 0..cols.len() {
+        sheet.set_column_width(2 + 2 * k as u16, 14)?;
+        sheet.set_column_width(3 + 2 * k as u16, 11)?;
+    }
+    // The title and the note are written after the widths are fitted: they span columns.
+    sheet.write_with_format(
+        0,
+        0,
+        lang.pick(
+            format!(
+                "Tỷ lệ hài lòng (%) theo đơn vị — {}, năm {}",
+                ctx.survey, ctx.year
+            ),
+            format!("Share satisfied (%) by unit — {}, {}", ctx.survey, ctx.year),
+        ),
+        &title,
+    )?;
     let last = units.len() as u32 + 2;
     sheet.write(
         last + 1,
@@ -201,14 +210,6 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
             "Red: too few answers to publish; —: no data. Every other figure, with its standard error: the Overall, Elements and Items sheets.",
         ),
     )?;
-    sheet.set_row_height(1, 45)?;
-    sheet.set_freeze_panes(2, 1)?;
-    super::print_ready(sheet, cols.len() > 3, 2, 260, lang)?;
-    // The header row wraps: element names need not widen their columns.
-    for k in 0..cols.len() {
-        sheet.set_column_width(2 + 2 * k as u16, 14)?;
-        sheet.set_column_width(3 + 2 * k as u16, 11)?;
-    }
     Ok(())
 }
 

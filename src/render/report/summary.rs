@@ -461,7 +461,7 @@ pub fn survey_lead(s: &SurveyReview, lang: Lang) -> String {
     };
     lang.pick(
         format!(
-            "{} ({}), theo {}. {} phiếu hợp lệ tại {units} đơn vị. Phương pháp: {}.{modelled}",
+            "{} ({}), theo {}. {} phiếu hợp lệ tại {units} đơn vị. {}.{modelled}",
             y.inst.title_vi,
             y.inst.version,
             y.inst.legal_basis,
@@ -575,7 +575,7 @@ pub fn appendix(r: &Review, charts: &ChartFiles, lang: Lang) -> Vec<Section> {
     for s in &r.surveys {
         methods.push(lang.pick(
             format!(
-                "{}: phiếu {} ({}); phương pháp {} — căn cứ {}.",
+                "{}: phiếu {} ({}); {} — căn cứ: {}.",
                 survey_name(&s.year.inst, lang),
                 s.year.inst.id,
                 s.year.inst.version,
