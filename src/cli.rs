@@ -32,8 +32,24 @@ pub enum Command {
     Report(ReportArgs),
     /// List the batches in a store.
     Batches(BatchesArgs),
-    /// List the questionnaires chiso knows, with their item counts.
-    Surveys,
+    /// List the questionnaires chiso knows; with an id, show one (or write it out to edit).
+    Surveys(SurveysArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SurveysArgs {
+    /// A questionnaire to show: an id from the list, or a path to a .toml file.
+    #[arg(value_name = "ID")]
+    pub survey: Option<String>,
+    /// Print as JSON (for programs).
+    #[arg(long)]
+    pub json: bool,
+    /// Write the questionnaire's definition to FILE.toml, to copy and edit (with ID).
+    #[arg(long, value_name = "FILE", requires = "survey")]
+    pub export: Option<PathBuf>,
+    /// Language of the item texts shown.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 /// Where the store lives.

@@ -10,7 +10,10 @@ use crate::store::Store;
 
 pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let inst = crate::annual::instrument_for(&args.survey.survey, Some(args.survey.year))?;
-    let store = Store::open_or_create(&args.store.store)?;
+    // A store made by this run and left empty (every file refused) is removed again.
+    let dir = &args.store.store;
+    let (fresh, existed) = (Store::is_new(dir)?, dir.exists());
+    let store = Store::open_or_create(dir)?;
     let opts = CheckOptions {
         instrument: &inst,
         year: Some(args.survey.year),
@@ -53,6 +56,9 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !run.stored {
+        if fresh {
+            store.remove_unused(existed)?;
+        }
         tell!(
             "nothing stored: {} of {} file(s) refused",
             run.refused,

@@ -64,7 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run(a),
         Command::Batches(a) => batches::run(a),
-        Command::Surveys => surveys::run(),
+        Command::Surveys(a) => surveys::run(a),
     }
 }
 
@@ -84,6 +84,7 @@ fn read_options(r: &ReadArgs) -> ReadOptions {
     ReadOptions {
         sheet: r.sheet.clone(),
         encoding: r.encoding.clone(),
+        expect: Default::default(),
     }
 }
 

@@ -1,8 +1,58 @@
-//! `chiso surveys`: the questionnaires chiso knows.
+//! `chiso surveys`: the questionnaires chiso knows; `chiso surveys ID`: one of them, as text,
+//! as JSON, or written out to edit.
 
 use std::process::ExitCode;
 
-pub fn run() -> anyhow::Result<ExitCode> {
+use anyhow::Context as _;
+
+use crate::cli::SurveysArgs;
+use crate::error::UsageError;
+use crate::instrument::{self, Instrument};
+
+pub fn run(args: SurveysArgs) -> anyhow::Result<ExitCode> {
+    let Some(id) = &args.survey else {
+        return list(args.json);
+    };
+    let inst = instrument::load(id)?;
+    if let Some(path) = &args.export {
+        if path.exists() {
+            return Err(UsageError(format!(
+                "{} exists; chiso does not overwrite it\n  hint: choose a new file name (it may hold your edits)",
+                path.display()
+            ))
+            .into());
+        }
+        let text = instrument::definition_text(id)?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        crate::files::replace(path, &dir, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        say!(
+            "wrote {} ({} {}): edit it (a new `id`, your headers), then use it with --survey {}",
+            path.display(),
+            inst.id,
+            inst.version,
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.json {
+        say!("{:#}", instrument::describe(&inst));
+        return Ok(ExitCode::SUCCESS);
+    }
+    show(&inst, args.lang);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(json: bool) -> anyhow::Result<ExitCode> {
+    let all = instrument::shipped()?;
+    if json {
+        let v: Vec<_> = all.iter().map(instrument::describe).collect();
+        say!("{:#}", serde_json::Value::Array(v));
+        return Ok(ExitCode::SUCCESS);
+    }
     say!(
         "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  title",
         "survey",
@@ -12,7 +62,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         "items",
         "questions"
     );
-    for i in crate::instrument::shipped()? {
+    for i in all {
         say!(
             "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  {}{}",
             i.id,
@@ -26,5 +76,99 @@ pub fn run() -> anyhow::Result<ExitCode> {
         );
     }
     say!("\nitems: questions scored under an element; questions: all, including optional ones");
+    say!("one questionnaire: chiso surveys ID (--json, or --export FILE.toml to edit a copy)");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One questionnaire in words: its columns, then each element's questions with their headers
+/// and scales.
+fn show(inst: &Instrument, lang: crate::lang::Lang) {
+    say!(
+        "{} ({}), {}–{}",
+        inst.id,
+        inst.version,
+        inst.years[0],
+        inst.years[1]
+    );
+    say!("{}", lang.pick(&inst.title_vi, &inst.title_en));
+    say!("{}", inst.legal_basis);
+    say!("\ncolumns (header in the file):");
+    for c in crate::instrument::StandardColumn::ALL {
+        say!(
+            "  {:<16} {}{}",
+            c.name(),
+            inst.header_of(c),
+            if c.required() { "  (required)" } else { "" }
+        );
+    }
+    for c in &inst.columns {
+        say!(
+            "  {:<16} {}  {}{}{}",
+            c.name,
+            c.header(),
+            lang.pick(&c.vi, &c.en),
+            c.values
+                .as_ref()
+                .map_or(String::new(), |v| format!("  [{}]", v.join(", "))),
+            if c.pii {
+                "  (identifies a person: not stored without --keep-pii)"
+            } else {
+                ""
+            }
+        );
+    }
+    let mut groups: Vec<(Option<&str>, String)> = inst
+        .elements
+        .iter()
+        .map(|e| {
+            (
+                Some(e.code.as_str()),
+                format!("{} {}", e.code, lang.pick(&e.vi, &e.en)),
+            )
+        })
+        .collect();
+    groups.push((
+        None,
+        lang.pick("không tính vào chỉ số", "outside the index")
+            .to_string(),
+    ));
+    for (code, title) in groups {
+        let qs: Vec<_> = inst
+            .questions
+            .iter()
+            .filter(|q| q.element.as_deref() == code)
+            .collect();
+        if qs.is_empty() {
+            continue;
+        }
+        say!("\n{title}:");
+        for q in qs {
+            let s = &q.scale;
+            let codes = match &s.values {
+                Some(v) => v
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                None => format!("{}–{}", s.min, s.max),
+            };
+            say!(
+                "  {:<10} {:<12} [{codes}{}{}]{}  {}",
+                q.code,
+                q.header,
+                if s.not_applicable.is_empty() {
+                    String::new()
+                } else {
+                    format!("; NA {:?}", s.not_applicable)
+                },
+                if s.no_answer.is_empty() {
+                    String::new()
+                } else {
+                    format!("; blank {:?}", s.no_answer)
+                },
+                if q.optional { " optional" } else { "" },
+                lang.pick(&q.vi, &q.en)
+            );
+        }
+    }
 }

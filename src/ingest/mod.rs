@@ -88,7 +88,11 @@ pub fn check_file(
     data: Option<&mut DataWriter>,
 ) -> Result<CheckedBatch, Refusal> {
     let file = path.display().to_string();
-    let table = read::open(path, &opts.read)?;
+    let mut read_opts = opts.read.clone();
+    if read_opts.expect.is_empty() {
+        read_opts.expect = validate::expected_headers(opts.instrument);
+    }
+    let table = read::open(path, &read_opts)?;
     let plan = validate::Plan::new(
         &file,
         &table.header,

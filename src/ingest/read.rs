@@ -22,6 +22,8 @@ pub enum Format {
     },
     Workbook {
         sheet: String,
+        /// The sheet row (1-based) the header was found on.
+        header_row: u64,
     },
 }
 
@@ -40,7 +42,13 @@ impl std::fmt::Display for Format {
                 };
                 write!(f, "{encoding} text, {d}-separated")
             }
-            Format::Workbook { sheet } => write!(f, "workbook, sheet \"{sheet}\""),
+            Format::Workbook { sheet, header_row } => {
+                write!(f, "workbook, sheet \"{sheet}\"")?;
+                if *header_row > 1 {
+                    write!(f, ", header on row {header_row}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -52,7 +60,16 @@ pub struct ReadOptions {
     pub sheet: Option<String>,
     /// Legacy text encoding label (e.g. `windows-1258`) for files that are not UTF-8/UTF-16.
     pub encoding: Option<String>,
+    /// The headers the questionnaire reads, as [`normalise_header`] has them: a workbook's
+    /// data sheet and header row are the first whose cells hold some of them (empty: the
+    /// first sheet's first row).
+    ///
+    /// [`normalise_header`]: super::validate::normalise_header
+    pub expect: std::collections::HashSet<String>,
 }
+
+/// Rows searched for a workbook's header (title rows above it).
+pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// A file opened as a table: its header and a source of records.
 pub struct Table {
@@ -672,26 +689,88 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let names = wb.sheet_names();
     let sheet = match &opts.sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| *n == s)
-            .cloned()
-            .ok_or_else(|| Refusal::NoSuchSheet {
+        Some(s) => Some(
+            names
+                .iter()
+                .find(|n| *n == s)
+                .or_else(|| {
+                    // As headers are matched: case, spaces and Unicode form do not count.
+                    let want = super::validate::normalise_header(s);
+                    names
+                        .iter()
+                        .find(|n| super::validate::normalise_header(n) == want)
+                })
+                .cloned()
+                .ok_or_else(|| Refusal::NoSuchSheet {
+                    file: file.to_string(),
+                    sheet: s.clone(),
+                    sheets: names.clone(),
+                })?,
+        ),
+        None => None,
+    };
+    // The named sheet; else the first whose first rows hold the questionnaire's headers (an
+    // instructions or cover sheet before the data is passed over); else the first sheet.
+    let candidates: Vec<String> = match (&sheet, opts.expect.is_empty()) {
+        (Some(s), _) => vec![s.clone()],
+        (None, true) => names.iter().take(1).cloned().collect(),
+        (None, false) => names.clone(),
+    };
+    let mut first: Option<(String, Vec<(u64, ByteRecord)>)> = None;
+    let mut found = None;
+    for name in candidates {
+        let rows = read_sheet(&mut wb, file, &name)?;
+        if let Some(at) = header_at(&rows, &opts.expect) {
+            found = Some((name, rows, at));
+            break;
+        }
+        if first.is_none() {
+            first = Some((name, rows));
+        }
+    }
+    let (sheet, rows, at) = match (found, first) {
+        (Some(f), _) => f,
+        (None, Some((name, rows))) => (name, rows, 0),
+        (None, None) => return Err(bad("the workbook has no sheets".into())),
+    };
+    let mut rows = rows.into_iter().skip(at);
+    let (header_row, header) = match rows.next() {
+        Some((r, h)) if h.iter().any(|f| !f.is_empty()) => (
+            r,
+            h.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect(),
+        ),
+        _ => {
+            return Err(Refusal::Empty {
                 file: file.to_string(),
-                sheet: s.clone(),
-                sheets: names.clone(),
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| bad("the workbook has no sheets".into()))?,
+            });
+        }
+    };
+    Ok(Table {
+        format: Format::Workbook { sheet, header_row },
+        header,
+        body: Body::Rows(rows.collect()),
+        len,
+    })
+}
+
+/// A sheet's non-empty rows, each with its sheet row (1-based).
+fn read_sheet(
+    wb: &mut calamine::Sheets<Cursor<Vec<u8>>>,
+    file: &str,
+    sheet: &str,
+) -> Result<Vec<(u64, ByteRecord)>, Refusal> {
+    let bad = |message: String| Refusal::Workbook {
+        file: file.to_string(),
+        message,
     };
     let mut cells = SparseSheet::default();
     // The two readers are different types with the same calls.
     macro_rules! cell_by_cell {
         ($book:expr) => {{
             let mut r = $book
-                .worksheet_cells_reader(&sheet)
+                .worksheet_cells_reader(sheet)
                 .map_err(|e| bad(e.to_string()))?;
             while let Some(c) = r.next_cell().map_err(|e| bad(e.to_string()))? {
                 let (row, col) = c.get_position();
@@ -699,12 +778,12 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
             }
         }};
     }
-    match &mut wb {
+    match wb {
         calamine::Sheets::Xlsx(x) => cell_by_cell!(x),
         calamine::Sheets::Xlsb(x) => cell_by_cell!(x),
         // .xls (at most 65,536 × 256 cells by its format) and .ods (bounded by the size check).
         wb => {
-            let range = wb.worksheet_range(&sheet).map_err(|e| bad(e.to_string()))?;
+            let range = wb.worksheet_range(sheet).map_err(|e| bad(e.to_string()))?;
             let (r0, c0) = range.start().unwrap_or((0, 0));
             for (row, col, cell) in range.used_cells() {
                 cells.push(
@@ -716,24 +795,34 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
             }
         }
     }
-    let mut rows = cells.records().into_iter();
-    let header = match rows.next() {
-        Some((_, h)) if h.iter().any(|f| !f.is_empty()) => h
+    Ok(cells.records())
+}
+
+/// Where the header is among a sheet's first rows: the row holding the most of the
+/// questionnaire's headers (at least two, or the only one there is), the earliest on a tie.
+fn header_at(
+    rows: &[(u64, ByteRecord)],
+    expect: &std::collections::HashSet<String>,
+) -> Option<usize> {
+    if expect.is_empty() {
+        return None;
+    }
+    let need = expect.len().min(2);
+    let mut best: Option<(usize, usize)> = None;
+    for (k, (_, rec)) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let hits = rec
             .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect(),
-        _ => {
-            return Err(Refusal::Empty {
-                file: file.to_string(),
-            });
+            .filter(|f| {
+                expect.contains(&super::validate::normalise_header(
+                    &String::from_utf8_lossy(f),
+                ))
+            })
+            .count();
+        if hits >= need && best.is_none_or(|(_, h)| hits > h) {
+            best = Some((k, hits));
         }
-    };
-    Ok(Table {
-        format: Format::Workbook { sheet },
-        header,
-        body: Body::Rows(rows.collect()),
-        len,
-    })
+    }
+    best.map(|(k, _)| k)
 }
 
 /// A cell read one at a time, as [`cell_text`] has it.

@@ -60,12 +60,39 @@ pub struct Plan {
     hidden: Vec<bool>,
 }
 
-/// A header as it is matched: trimmed, NFC, case-folded.
+/// A header as it is matched: trimmed, its line breaks (Alt+Enter in Excel) and runs of spaces
+/// folded into one space, NFC, case-folded.
 pub fn normalise_header(h: &str) -> String {
     h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
         .nfc()
         .collect::<String>()
         .to_lowercase()
+}
+
+/// The header among `candidates` closest to `want` (normalised Levenshtein similarity of their
+/// normalised forms at least 0.6), if any.
+fn nearest<'a>(want: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let w = normalise_header(want);
+    candidates
+        .iter()
+        .map(|c| (*c, strsim::normalized_levenshtein(&w, &normalise_header(c))))
+        .filter(|(_, score)| *score >= 0.6)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| c)
+}
+
+/// Every header the questionnaire reads, normalised: what a workbook's header row holds.
+pub fn expected_headers(inst: &Instrument) -> std::collections::HashSet<String> {
+    StandardColumn::ALL
+        .iter()
+        .map(|c| inst.header_of(*c))
+        .chain(inst.questions.iter().map(|q| q.header.as_str()))
+        .chain(inst.columns.iter().map(|c| c.header()))
+        .map(normalise_header)
+        .collect()
 }
 
 /// A column's letters as a spreadsheet names it: 0 → A, 26 → AA, 16383 → XFD.
@@ -151,12 +178,56 @@ impl Plan {
             } else {
                 String::new()
             };
+            // The headers no column of the questionnaire took: what the file holds instead.
+            let unused: Vec<&str> = header
+                .iter()
+                .zip(&targets)
+                .filter(|(h, t)| **t == Target::Ignored && !h.trim().is_empty())
+                .map(|(h, _)| h.trim())
+                .collect();
+            let guesses: Vec<String> = missing
+                .iter()
+                .take(10)
+                .filter_map(|(_, want)| {
+                    nearest(want, &unused).map(|got| format!("\"{got}\" for \"{want}\""))
+                })
+                .collect();
+            let holds = if header.iter().all(|h| h.trim().is_empty()) {
+                String::new()
+            } else {
+                let shown: Vec<String> = header
+                    .iter()
+                    .filter(|h| !h.trim().is_empty())
+                    .take(15)
+                    .map(|h| format!("\"{}\"", h.trim()))
+                    .collect();
+                let more = header.iter().filter(|h| !h.trim().is_empty()).count() - shown.len();
+                format!(
+                    "the file's header ({}) holds {}{}; ",
+                    match format {
+                        Format::Workbook { sheet, header_row } =>
+                            format!("sheet \"{sheet}\", row {header_row}"),
+                        Format::Text { .. } => "line 1".to_string(),
+                    },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            };
+            let did_you_mean = if guesses.is_empty() {
+                String::new()
+            } else {
+                format!("did you mean {}? ", guesses.join(", "))
+            };
             return Err(Refusal::MissingColumn {
                 file: file.to_string(),
                 column: column.clone(),
                 header: h.clone(),
                 hint: format!(
-                    "{also}if the export names it differently, map it in the questionnaire (`header = \"...\"` on the question, or [headers] for standard columns)"
+                    "{also}{holds}{did_you_mean}if the export names it differently, map it in the questionnaire (`header = \"...\"` on the question, or [headers] for standard columns)"
                 ),
             });
         }
@@ -799,6 +870,11 @@ mod tests {
         assert_eq!(
             normalise_header("  Ma\u{0303} phie\u{0302}\u{0301}u "),
             "mã phiếu"
+        );
+        // A header typed over two lines in one cell (Alt+Enter), with doubled spaces.
+        assert_eq!(
+            normalise_header("Mã\r\nphiếu  khảo\u{a0}sát"),
+            "mã phiếu khảo sát"
         );
         assert_eq!(column_letters(0), "A");
         assert_eq!(column_letters(25), "Z");

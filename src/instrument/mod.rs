@@ -43,6 +43,68 @@ pub fn shipped() -> Result<Vec<Instrument>, DefinitionError> {
     Ok(all)
 }
 
+/// The definition's text as written (comments included): a shipped questionnaire's embedded
+/// file, or the file `id_or_path` names.
+pub fn definition_text(id_or_path: &str) -> Result<String, DefinitionError> {
+    crate::definition::load(
+        Kind::Questionnaire,
+        id_or_path,
+        |_, text| Ok(text.to_string()),
+        |id| {
+            SHIPPED
+                .iter()
+                .find(|(name, text)| {
+                    name.trim_end_matches(".toml") == id
+                        || Instrument::from_toml(name, text).is_ok_and(|i| i.id == id)
+                })
+                .map(|(_, text)| Ok(text.to_string()))
+        },
+    )
+}
+
+/// A questionnaire as data for programs (`chiso surveys ID --json`): its identity, elements,
+/// questions with their headers, texts and scales, and its other columns.
+pub fn describe(inst: &Instrument) -> serde_json::Value {
+    use serde_json::json;
+    let scale = |s: &Scale| {
+        json!({
+            "name": s.name,
+            "min": s.min,
+            "max": s.max,
+            "values": s.values,
+            "labels_vi": s.labels_vi,
+            "labels_en": s.labels_en,
+            "not_applicable": s.not_applicable,
+            "no_answer": s.no_answer,
+        })
+    };
+    json!({
+        "id": inst.id,
+        "version": inst.version,
+        "title_vi": inst.title_vi,
+        "title_en": inst.title_en,
+        "legal_basis": inst.legal_basis,
+        "years": inst.years,
+        "modelled": inst.modelled,
+        "method": inst.method,
+        "standard_columns": StandardColumn::ALL
+            .iter()
+            .map(|c| json!({"name": c.name(), "header": inst.header_of(*c), "required": c.required()}))
+            .collect::<Vec<_>>(),
+        "columns": inst.columns.iter().map(|c| json!({
+            "name": c.name, "header": c.header(), "vi": c.vi, "en": c.en,
+            "values": c.values, "pii": c.pii,
+        })).collect::<Vec<_>>(),
+        "elements": inst.elements.iter().map(|e| json!({
+            "code": e.code, "vi": e.vi, "en": e.en,
+        })).collect::<Vec<_>>(),
+        "questions": inst.questions.iter().map(|q| json!({
+            "code": q.code, "header": q.header, "element": q.element, "part": q.part,
+            "optional": q.optional, "vi": q.vi, "en": q.en, "scale": scale(&q.scale),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// Resolves `--survey`: a shipped id, or a path to a questionnaire file.
 pub fn load(id_or_path: &str) -> Result<Instrument, DefinitionError> {
     crate::definition::load(

@@ -435,6 +435,40 @@ impl Store {
         &self.root
     }
 
+    /// Whether `root` is not yet a store: absent, empty, or holding only what a refused first
+    /// ingest left (its lock and temporary folder).
+    pub fn is_new(root: &Path) -> Result<bool, StoreError> {
+        Ok(look(root)? == Found::New)
+    }
+
+    /// Undoes [`Store::open_or_create`] of a store that then received nothing: removes its
+    /// empty manifest, lock and temporary folder (chiso's own names only), and the folder
+    /// itself when `keep_dir` is false and nothing else is in it. A store holding any batch,
+    /// or any other file, is left as it is.
+    pub fn remove_unused(self, keep_dir: bool) -> Result<(), StoreError> {
+        let root = &self.root;
+        if !self.manifest()?.batches.is_empty() {
+            return Ok(());
+        }
+        let tmp = root.join("tmp");
+        if let Ok(es) = fs::read_dir(&tmp) {
+            for e in es.flatten() {
+                if is_tmp_name(&e.file_name().to_string_lossy()) && e.path().is_file() {
+                    fs::remove_file(e.path()).map_err(io(&e.path(), "cannot remove"))?;
+                }
+            }
+        }
+        let _ = fs::remove_dir(&tmp);
+        let manifest = root.join(manifest::FILE);
+        fs::remove_file(&manifest).map_err(io(&manifest, "cannot remove"))?;
+        let _ = fs::remove_file(root.join(".lock"));
+        if !keep_dir {
+            // Fails, harmlessly, when anything else is in it.
+            let _ = fs::remove_dir(root);
+        }
+        Ok(())
+    }
+
     /// Waits for, then takes, the store's write lock.
     pub fn lock(&self) -> Result<WriteLock, StoreError> {
         Ok(WriteLock {

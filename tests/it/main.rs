@@ -5,6 +5,7 @@ mod compare;
 mod demo;
 mod fuzz;
 mod ingest;
+mod layouts;
 mod par;
 mod portable;
 mod print;

@@ -1,0 +1,203 @@
+//! The way in: questionnaires shown and written out to edit; workbooks as offices make them
+//! (title rows above the header, an instructions sheet before the data, headers typed over two
+//! lines, a sheet named in another case); a missing column told with what the file holds and
+//! the nearest header; a refused first ingest leaving the folder as it was.
+
+use crate::util::{CLEAN, Dir, csv_rows, root};
+
+/// A workbook of `sheets`, each (name, rows of cells), numbers as numbers below row `numbers_from`.
+fn book(sheets: &[(&str, Vec<Vec<String>>)], numbers_from: u32) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).expect("a sheet name");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, field) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match field.parse::<f64>() {
+                    Ok(v) if r >= numbers_from => ws.write_number(r, c, v).map(|_| ()),
+                    _ if field.is_empty() => Ok(()),
+                    _ => ws.write_string(r, c, field).map(|_| ()),
+                }
+                .expect("a cell");
+            }
+        }
+    }
+    wb.save_to_buffer().expect("an xlsx buffer")
+}
+
+fn rows_of(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect()
+}
+
+fn accepted(stdout: &str) -> u64 {
+    stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("accepted"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn title_rows_and_an_instructions_sheet_are_passed_over_and_said() {
+    let d = Dir::new();
+    let forms = CLEAN.lines().count() as u64 - 1;
+    let mut data = vec![
+        vec!["PHIẾU KHẢO SÁT NGƯỜI BỆNH NGOẠI TRÚ NĂM 2026".to_string()],
+        vec!["Đơn vị: Trung tâm Y tế huyện Na Rì".to_string()],
+    ];
+    data.extend(rows_of(CLEAN));
+    let guide = rows_of("Hướng dẫn nhập phiếu\nMỗi dòng là một phiếu,\nCột A: mã phiếu");
+    let file = d.write(
+        "so-lieu.xlsx",
+        book(&[("Hướng dẫn", guide), ("Dữ liệu", data)], 3),
+    );
+    let run = d.ingest(&file.display().to_string(), &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.says(&["workbook, sheet \"Dữ liệu\", header on row 3"]);
+    assert_eq!(accepted(&run.stdout), forms, "{}", run.stdout);
+    // The rows stored are those of the CSV: the title rows are not forms.
+    assert_eq!(d.stored_rows().height() as u64, forms);
+}
+
+#[test]
+fn a_sheet_named_in_another_case_is_found() {
+    let d = Dir::new();
+    let file = d.write(
+        "b.xlsx",
+        book(&[("Bìa", rows_of("x")), ("Dữ Liệu", rows_of(CLEAN))], 1),
+    );
+    let run = d.ingest(&file.display().to_string(), &["--sheet", "dữ liệu"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.says(&["sheet \"Dữ Liệu\""]);
+}
+
+#[test]
+fn headers_typed_over_two_lines_or_with_doubled_spaces_match() {
+    let d = Dir::new();
+    // The outpatient form read from headers with spaces, as a Vietnamese export has them.
+    let toml = std::fs::read_to_string(root("surveys/health-outpatient.toml"))
+        .expect("the questionnaire")
+        .replace("id = \"health-outpatient\"", "id = \"kham-ngoai-tru\"")
+        + "\n[headers]\nrespondent_id = \"Mã phiếu\"\nunit_id = \"Đơn vị\"\n";
+    let q = d.write("kham-ngoai-tru.toml", toml);
+    let mut rows = rows_of(CLEAN);
+    rows[0][0] = "Mã\nphiếu".into(); // Alt+Enter in the cell
+    rows[0][1] = "  Đơn   vị ".into();
+    let file = d.write("b.xlsx", book(&[("Sheet1", rows)], 1));
+    let run = d.run(&[
+        "ingest",
+        "--store",
+        "store",
+        "--survey",
+        &q.display().to_string(),
+        "--year",
+        "2026",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(accepted(&run.stdout), CLEAN.lines().count() as u64 - 1);
+}
+
+#[test]
+fn a_missing_column_is_told_with_the_headers_the_file_holds_and_the_nearest() {
+    let d = Dir::new();
+    // `unit_id` typed `unit id`, and `A3` dropped.
+    let text = CLEAN.replacen("unit_id", "unit id", 1);
+    let mut rows = rows_of(&text);
+    let a3 = rows[0].iter().position(|h| h == "A3").expect("A3");
+    for r in &mut rows {
+        r.remove(a3);
+    }
+    let file = d.write("b.xlsx", book(&[("Data", rows)], 1));
+    let run = d.ingest(&file.display().to_string(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.says(&[
+        "required column `unit_id` is missing",
+        "1 more missing: A3",
+        "the file's header (sheet \"Data\", row 1) holds \"respondent_id\", \"unit id\", \"year\"",
+        "did you mean \"unit id\" for \"unit_id\"?",
+    ]);
+    // Nothing was made where the store would have been.
+    assert!(
+        !d.store().exists(),
+        "a refused first ingest left the store folder"
+    );
+}
+
+#[test]
+fn a_refused_first_ingest_leaves_the_folder_as_it_found_it() {
+    let d = Dir::new();
+    let bad = d.write("bad.csv", "respondent_id,unit_id\n");
+    let bad = bad.display().to_string();
+    // A folder that did not exist is not left behind.
+    let run = d.ingest(&bad, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!d.store().exists());
+    // An empty folder stays, empty.
+    std::fs::create_dir_all(d.store()).expect("a folder");
+    let run = d.ingest(&bad, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let left: Vec<_> = std::fs::read_dir(d.store())
+        .expect("the folder")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // A good file then makes the store as usual.
+    let good = d.write("good.csv", CLEAN);
+    let run = d.ingest(&good.display().to_string(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let batches = d.run(&["batches", "--store", "store", "--json"]);
+    assert_eq!(batches.code, 0, "{}", batches.stderr);
+    assert!(csv_rows(CLEAN).len() > 1);
+}
+
+#[test]
+fn a_questionnaire_is_shown_given_as_json_and_written_out_to_edit() {
+    let d = Dir::new();
+    let run = d.run(&["surveys", "sipas"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.says(&[
+        "sipas (1001/QĐ-BNV)",
+        "TC Tiếp cận dịch vụ:",
+        "Nơi tiếp nhận và trả kết quả có biển hiệu",
+        "gioi_tinh",
+    ]);
+    let run = d.run(&["surveys", "health-outpatient", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(v["id"], "health-outpatient");
+    // methodology.md §2: 31 outpatient items scored under an element.
+    let scored = v["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .filter(|q| !q["element"].is_null())
+        .count();
+    assert_eq!(scored, 31);
+    // Written out, the definition loads back as the same questionnaire; never overwritten.
+    let copy = d.path().join("cua-toi.toml");
+    let path = copy.display().to_string();
+    let run = d.run(&["surveys", "education", "--export", &path]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let back = chiso::instrument::load(&path).expect("the copy loads");
+    let shipped = chiso::instrument::load("education").expect("education");
+    assert_eq!(
+        (back.id, back.version, back.questions.len()),
+        (shipped.id, shipped.version, shipped.questions.len())
+    );
+    std::fs::write(&copy, "# my edits\n").expect("edit");
+    let run = d.run(&["surveys", "education", "--export", &path]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        std::fs::read_to_string(&copy).expect("the copy"),
+        "# my edits\n"
+    );
+    // An unknown id is a usage error with the list's hint.
+    let run = d.run(&["surveys", "nope"]);
+    assert_eq!(run.code, 2);
+    run.says(&["unknown survey `nope`"]);
+}
