@@ -88,6 +88,10 @@ pub struct ReadArgs {
     /// Problems to print per file (all of them go to the quarantine file).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub show: usize,
+    /// What an answer off its scale costs: the form (quarantine-row) or only that answer
+    /// (blank-answer) [default: the questionnaire's `bad_answer`, else quarantine-row].
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub bad_answer: Option<crate::instrument::BadAnswer>,
 }
 
 #[derive(Debug, Args)]

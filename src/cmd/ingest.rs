@@ -21,6 +21,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         keep_pii: args.keep_pii,
         progress: std::io::stderr().is_terminal(),
         keep_ids: false,
+        bad_answer: args.read.bad_answer,
     };
     let run = ingest_files(&store, &opts, &args.files)?;
     let mut code = exit::OK;

@@ -107,10 +107,17 @@ fn print_summary(b: &CheckedBatch, show: usize) {
         .collect();
     if reasons.is_empty() {
         say!("  quarantined   {:>9}", b.quarantined_rows);
-    } else {
+    } else if b.blanked_answers == 0 {
         say!(
             "  quarantined   {:>9}   ({})",
             b.quarantined_rows,
+            reasons.join(", ")
+        );
+    } else {
+        say!("  quarantined   {:>9}", b.quarantined_rows);
+        say!(
+            "  answers left blank {:>5}   (the forms kept; every problem is in the quarantine file: {})",
+            b.blanked_answers,
             reasons.join(", ")
         );
     }

@@ -24,6 +24,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         keep_pii: false,
         progress: std::io::stderr().is_terminal(),
         keep_ids: false,
+        bad_answer: args.read.bad_answer,
     };
     let mut code = exit::OK;
     for path in &args.files {

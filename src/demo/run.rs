@@ -78,6 +78,7 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
             keep_pii: false,
             progress: false,
             keep_ids: false,
+            bad_answer: None,
         };
         let run = ingest_files(&store, &opts, std::slice::from_ref(path))?;
         for f in &run.files {

@@ -159,9 +159,11 @@ pub fn ingest_files(
     })
 }
 
-/// The quarantine file: one line per broken rule.
+/// The quarantine file: one line per broken rule. It is for people, who open it in Excel to
+/// fix their rows: it starts with a UTF-8 BOM, without which Excel on Windows reads its
+/// Vietnamese as another code page.
 fn quarantine_csv(b: &CheckedBatch) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
     w.write_record([
         "line",
         "respondent_id",

@@ -39,6 +39,8 @@ pub struct CheckOptions<'a> {
     pub progress: bool,
     /// Return the accepted respondent ids (needed when more files of the run follow).
     pub keep_ids: bool,
+    /// What an answer off its scale costs in this batch (default: the questionnaire's).
+    pub bad_answer: Option<crate::instrument::BadAnswer>,
 }
 
 /// A checked batch, ready to store.
@@ -50,6 +52,8 @@ pub struct CheckedBatch {
     pub rows_read: u64,
     pub blank_rows: u64,
     pub quarantined_rows: u64,
+    /// Answers off their scale left blank in rows that were stored (`blank_answer`).
+    pub blanked_answers: u64,
     pub violations: Vec<Violation>,
     pub by_rule: BTreeMap<Rule, usize>,
     pub ignored_columns: Vec<String>,
@@ -93,13 +97,15 @@ pub fn check_file(
         read_opts.expect = validate::expected_headers(opts.instrument);
     }
     let table = read::open(path, &read_opts)?;
-    let plan = validate::Plan::new(
+    let mut plan = validate::Plan::new(
         &file,
         &table.header,
         &table.format,
         opts.instrument,
         opts.keep_pii,
     )?;
+    plan.blank_bad_answers = opts.bad_answer.unwrap_or(opts.instrument.bad_answer)
+        == crate::instrument::BadAnswer::BlankAnswer;
     let bar = (opts.progress && table.len >= PROGRESS_MIN_BYTES).then(|| {
         let bar = ProgressBar::new(table.len);
         if let Ok(style) =
@@ -241,6 +247,7 @@ pub fn check_file(
         rows_read: merge.rows_read,
         blank_rows: merge.blank_rows,
         quarantined_rows: merge.quarantined_rows,
+        blanked_answers: merge.blanked_answers,
         violations: merge.violations,
         by_rule,
         ignored_columns: plan.ignored,
@@ -262,6 +269,7 @@ struct Merge<'a> {
     rows_read: u64,
     blank_rows: u64,
     quarantined_rows: u64,
+    blanked_answers: u64,
     accepted: u64,
     accepted_ids: Vec<String>,
     keep_ids: bool,
@@ -279,6 +287,7 @@ impl<'a> Merge<'a> {
             rows_read: 0,
             blank_rows: 0,
             quarantined_rows: 0,
+            blanked_answers: 0,
             accepted: 0,
             accepted_ids: Vec::new(),
             keep_ids: opts.keep_ids,
@@ -295,6 +304,7 @@ impl<'a> Merge<'a> {
         self.rows_read += c.rows_read;
         self.blank_rows += c.blank_rows;
         self.quarantined_rows += c.quarantined_rows;
+        self.blanked_answers += c.blanked_answers;
         self.digests.append(&mut c.digests);
         self.violations.append(&mut c.violations);
         let label = c.id_label();

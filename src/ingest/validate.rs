@@ -58,6 +58,51 @@ pub struct Plan {
     pub pii_dropped: Vec<String>,
     /// Per field: a column identifying people that is not kept, whose value no message quotes.
     hidden: Vec<bool>,
+    /// An answer off its scale is left blank and the row kept (`blank_answer`), rather than
+    /// the row quarantined.
+    pub blank_bad_answers: bool,
+    /// Per declared column with values: each accepted spelling (lower case; and without
+    /// diacritics when that names one value alone) → the value stored.
+    categories: Vec<Option<HashMap<String, String>>>,
+}
+
+/// Text without diacritics, lower case: `Nữ` → `nu`, `Đồng` → `dong`.
+pub fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .map(|c| if c == 'đ' || c == 'Đ' { 'd' } else { c })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The spellings a categorical column accepts: each value and alias in any case, and without
+/// diacritics unless two values (or aliases of two values) then read the same.
+fn spellings(c: &crate::instrument::Column) -> Option<HashMap<String, String>> {
+    let values = c.values.as_ref()?;
+    let mut exact: HashMap<String, String> = HashMap::new();
+    let pairs = values
+        .iter()
+        .map(|v| (v.as_str(), v.as_str()))
+        .chain(c.aliases.iter().map(|(a, v)| (a.as_str(), v.as_str())));
+    let mut folded: HashMap<String, Option<String>> = HashMap::new();
+    for (spelling, value) in pairs {
+        let key: String = spelling.nfc().collect::<String>().to_lowercase();
+        exact.entry(key).or_insert_with(|| value.to_string());
+        folded
+            .entry(fold(spelling))
+            .and_modify(|v| {
+                if v.as_deref() != Some(value) {
+                    *v = None;
+                }
+            })
+            .or_insert_with(|| Some(value.to_string()));
+    }
+    for (key, value) in folded {
+        if let Some(v) = value {
+            exact.entry(key).or_insert(v);
+        }
+    }
+    Some(exact)
 }
 
 /// A header as it is matched: trimmed, its line breaks (Alt+Enter in Excel) and runs of spaces
@@ -265,7 +310,10 @@ impl Plan {
             .iter()
             .map(|t| matches!(t, Target::Column(c) if inst.columns[*c].pii && !keep_pii))
             .collect();
+        let categories = inst.columns.iter().map(spellings).collect();
         Ok(Plan {
+            blank_bad_answers: false,
+            categories,
             hidden,
             stored_fields,
             columns_absent,
@@ -376,6 +424,7 @@ pub struct Checker<'a> {
     pub rows_read: u64,
     pub blank_rows: u64,
     pub quarantined_rows: u64,
+    pub blanked_answers: u64,
     pub violations: Vec<Violation>,
 }
 
@@ -463,6 +512,7 @@ impl<'a> Checker<'a> {
             rows_read: 0,
             blank_rows: 0,
             quarantined_rows: 0,
+            blanked_answers: 0,
             violations: Vec::new(),
         }
     }
@@ -521,6 +571,8 @@ impl<'a> Checker<'a> {
         self.hash_record(line, rec);
         let plan = self.plan;
         let before = self.violations.len();
+        // Answers left blank under `blank_answer`: listed, but the row is kept.
+        let mut blanked = 0;
         let rid = match self.id_column.and_then(|i| rec.get(i)) {
             Some(f) if f.len() <= MAX_FIELD_BYTES => text(f),
             _ => std::borrow::Cow::Borrowed(""),
@@ -694,7 +746,10 @@ impl<'a> Checker<'a> {
                 Target::Column(c) => match &self.inst.columns[c].values {
                     Some(allowed) if !v.is_empty() => {
                         let value = text(v);
-                        (!allowed.iter().any(|a| a.eq_ignore_ascii_case(&value))).then(|| {
+                        let known = plan.categories[c].as_ref().is_some_and(|m| {
+                            m.contains_key(&value.to_lowercase()) || m.contains_key(&fold(&value))
+                        });
+                        (!known).then(|| {
                             (
                                 Rule::UnknownCategory,
                                 format!(
@@ -708,7 +763,14 @@ impl<'a> Checker<'a> {
                     _ => None,
                 },
             };
-            if let Some((rule, msg)) = broken {
+            if let Some((rule, mut msg)) = broken {
+                if plan.blank_bad_answers
+                    && matches!(target, Target::Question(_))
+                    && matches!(rule, Rule::OutOfScale | Rule::NotInteger)
+                {
+                    blanked += 1;
+                    msg.push_str("; the answer is left blank and the form's other answers kept");
+                }
                 if plan.hidden[i] {
                     let msg = format!(
                         "the value breaks rule {} (not shown: the column identifies people)",
@@ -720,8 +782,11 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if self.violations.len() > before {
+        self.blanked_answers += blanked;
+        if self.violations.len() - blanked as usize > before {
             self.quarantined_rows += 1;
+            // Its blanked answers are not stored either: the row is quarantined whole.
+            self.blanked_answers -= blanked;
             if !rid.is_empty() {
                 self.ids.push(&rid, line, None);
             }
@@ -758,7 +823,14 @@ impl<'a> Checker<'a> {
                 }
                 Target::Column(c) => {
                     let v = text(f);
-                    cols.extra[c].append_option((!v.is_empty()).then_some(v));
+                    // A categorical value is stored as the questionnaire spells it.
+                    let canonical = plan.categories[c]
+                        .as_ref()
+                        .and_then(|m| m.get(&v.to_lowercase()).or_else(|| m.get(&fold(&v))));
+                    match canonical {
+                        Some(c0) => cols.extra[c].append_value(c0),
+                        None => cols.extra[c].append_option((!v.is_empty()).then_some(v)),
+                    }
                 }
                 _ => {}
             }

@@ -8,7 +8,9 @@
 
 mod model;
 
-pub use model::{Answer, Column, Continues, Element, Instrument, Question, Scale, StandardColumn};
+pub use model::{
+    Answer, BadAnswer, Column, Continues, Element, Instrument, Question, Scale, StandardColumn,
+};
 
 use crate::definition::{DefinitionError, Kind};
 

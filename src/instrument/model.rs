@@ -40,6 +40,22 @@ struct File {
     columns: Vec<Column>,
     #[serde(default)]
     continues: Option<Continues>,
+    /// What an answer off the scale costs: the whole form (`quarantine_row`, the default) or
+    /// only that answer (`blank_answer`).
+    #[serde(default)]
+    bad_answer: BadAnswer,
+}
+
+/// What an answer that is off its scale, or not a number, costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum BadAnswer {
+    /// The whole form is quarantined (no answer of it counts).
+    #[default]
+    QuarantineRow,
+    /// The form is stored with that answer left blank, and the cell is listed in the
+    /// quarantine file with its rule: the form's other answers count.
+    BlankAnswer,
 }
 
 /// The earlier questionnaire version a form continues, and which of its questions ask what
@@ -124,6 +140,10 @@ pub struct Column {
     /// Identifies a person (name, phone, ID card, address): not stored without `--keep-pii`.
     #[serde(default)]
     pub pii: bool,
+    /// Other spellings of the values: `aliases = { "female" = "nu" }`. Values also match in
+    /// any case and, when that is unambiguous, without diacritics (`Nữ` = `nu`).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl Column {
@@ -272,6 +292,8 @@ pub struct Instrument {
     pub questions: Vec<Question>,
     pub columns: Vec<Column>,
     pub continues: Option<Continues>,
+    /// What an answer off its scale costs (a batch may choose otherwise: `--bad-answer`).
+    pub bad_answer: BadAnswer,
     headers: BTreeMap<String, String>,
 }
 
@@ -325,6 +347,19 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
             format!("years = {:?}: the first year is after the last", raw.years),
             "write years = [first, last], e.g. [2023, 2026]",
         ));
+    }
+    for c in &raw.columns {
+        for (alias, value) in &c.aliases {
+            if !c.values.as_ref().is_some_and(|v| v.contains(value)) {
+                return Err(invalid(
+                    format!(
+                        "column `{}`: alias \"{alias}\" names \"{value}\", which is not one of its values",
+                        c.name
+                    ),
+                    "an alias maps another spelling to one of the column's `values`",
+                ));
+            }
+        }
     }
     for key in raw.headers.keys() {
         if !StandardColumn::ALL.iter().any(|c| c.name() == key) {
@@ -525,6 +560,7 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
         questions,
         columns: raw.columns,
         continues: raw.continues,
+        bad_answer: raw.bad_answer,
         headers: raw.headers,
     })
 }

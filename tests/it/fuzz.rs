@@ -194,6 +194,7 @@ fn fuzz_readers_and_loaders_never_panic_abort_or_hang() {
             keep_pii: false,
             progress: false,
             keep_ids: false,
+            bad_answer: None,
         };
         let _ = check_file(path, &opts, &none, None);
     };

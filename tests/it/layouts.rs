@@ -201,3 +201,98 @@ fn a_questionnaire_is_shown_given_as_json_and_written_out_to_edit() {
     assert_eq!(run.code, 2);
     run.says(&["unknown survey `nope`"]);
 }
+
+/// A stored column of health-outpatient 2026, row by row in file order, as text.
+fn stored_column(d: &Dir, name: &str) -> Vec<Option<String>> {
+    let df = d.stored_rows();
+    let c = df.column(name).expect("the column");
+    (0..df.height())
+        .map(|i| {
+            let v = c.get(i).expect("a value");
+            (!v.is_null()).then(|| v.to_string().trim_matches('"').to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_bad_answer_can_cost_only_that_answer_and_is_listed_with_its_cell() {
+    let forms = CLEAN.lines().count() - 1;
+    // Line 2's A2 typed 44 instead of 4; its other 32 answers are good.
+    let text = crate::util::with_field(2, "A2", "44");
+    // Today's rule: the whole form is quarantined.
+    let d = Dir::new();
+    let file = d.write("b.csv", &text);
+    let run = d.ingest(&file.display().to_string(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(accepted(&run.stdout) as usize, forms - 1);
+    // `--bad-answer blank-answer`: the form is stored with A2 blank, the cell listed.
+    let d = Dir::new();
+    let file = d.write("b.csv", &text);
+    let run = d.ingest(
+        &file.display().to_string(),
+        &["--bad-answer", "blank-answer"],
+    );
+    assert_eq!(
+        run.code, 3,
+        "the quarantine file lists the cell: {}",
+        run.stderr
+    );
+    assert_eq!(accepted(&run.stdout) as usize, forms, "{}", run.stdout);
+    run.says(&[
+        "answers left blank     1",
+        "column 10 (A2): \"44\" is out of scale",
+        "[out_of_scale]",
+    ]);
+    let a2 = stored_column(&d, "A2");
+    let a1 = stored_column(&d, "A1");
+    assert_eq!(a2[0], None, "A2 of the first form is blank");
+    let want_a1 = csv_rows(CLEAN)[0]["A1"].clone();
+    assert_eq!(
+        a1[0].as_deref(),
+        Some(want_a1.as_str()),
+        "A1 of the form is kept"
+    );
+    let m = d.manifest();
+    let q = m.batches[0]
+        .quarantine_file
+        .clone()
+        .expect("a quarantine file");
+    let listed = std::fs::read_to_string(d.store().join(q)).expect("the quarantine file");
+    let rows = csv_rows(listed.trim_start_matches('\u{feff}'));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0]["line"].as_str(),
+            rows[0]["value"].as_str(),
+            rows[0]["rule"].as_str()
+        ),
+        ("2", "44", "out_of_scale")
+    );
+    assert!(rows[0]["message"].contains("left blank"));
+}
+
+#[test]
+fn categories_match_in_any_case_and_without_diacritics_and_are_stored_as_declared() {
+    let d = Dir::new();
+    // The questionnaire's values are `nam` and `nu`.
+    let text = crate::util::with_field_in(
+        &crate::util::with_field(2, "gender", "Nữ"),
+        3,
+        "gender",
+        "NAM",
+    );
+    let file = d.write("b.csv", &text);
+    let run = d.ingest(&file.display().to_string(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let g = stored_column(&d, "gender");
+    assert_eq!(
+        (g[0].as_deref(), g[1].as_deref()),
+        (Some("nu"), Some("nam"))
+    );
+    // Still refused: a value that is none of them.
+    let d = Dir::new();
+    let file = d.write("b.csv", crate::util::with_field(2, "gender", "khác"));
+    let run = d.ingest(&file.display().to_string(), &[]);
+    assert_eq!(run.code, 3);
+    run.says(&["[unknown_category]"]);
+}
