@@ -30,10 +30,28 @@ pub enum Command {
     Compare(CompareArgs),
     /// Every table and chart of a year in one directory, and a self-contained report.html.
     Report(ReportArgs),
+    /// A workbook to type paper forms into: the headers ingest reads, drop-downs of the codes.
+    Template(TemplateArgs),
     /// List the batches in a store.
     Batches(BatchesArgs),
     /// List the questionnaires chiso knows; with an id, show one (or write it out to edit).
     Surveys(SurveysArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
+    #[arg(long)]
+    pub survey: String,
+    /// The units (communes, hospitals, schools), one per line: `unit_id`'s drop-down.
+    #[arg(long, value_name = "FILE")]
+    pub units: Option<PathBuf>,
+    /// The workbook to write (.xlsx); an existing file is never overwritten.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+    /// Language of the instructions and the drop-downs' messages.
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]

@@ -155,7 +155,11 @@ pub fn replace(path: &Path, aside_dir: &Path, bytes: &[u8]) -> Result<(), FileEr
         let _ = fs::remove_file(&aside);
         return Err(err(path, "cannot replace")(e));
     }
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    // A bare file name's parent is "": the current folder.
+    sync_dir(match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    })
 }
 
 /// Waits for, then takes, an exclusive lock on the file at `path` (created if absent; never

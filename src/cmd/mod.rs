@@ -32,6 +32,7 @@ mod par;
 mod report;
 mod score;
 mod surveys;
+mod template;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -63,6 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Par(a) => par::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run(a),
+        Command::Template(a) => template::run(a),
         Command::Batches(a) => batches::run(a),
         Command::Surveys(a) => surveys::run(a),
     }

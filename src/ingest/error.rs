@@ -18,6 +18,16 @@ pub enum Refusal {
     )]
     Empty { file: String },
     #[error(
+        "{file}: this workbook is the template of {made_for}, not of {survey}\n  hint: ingest it with --survey {made_for_id}, or type the forms into a template made with `chiso template --survey {survey_id}`"
+    )]
+    WrongTemplate {
+        file: String,
+        made_for: String,
+        made_for_id: String,
+        survey: String,
+        survey_id: String,
+    },
+    #[error(
         "{file}: binary content (a NUL byte at byte {offset}), not a table\n  hint: give a CSV or tab-separated text export, or an .xlsx workbook"
     )]
     Binary { file: String, offset: u64 },

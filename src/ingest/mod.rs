@@ -97,6 +97,18 @@ pub fn check_file(
         read_opts.expect = validate::expected_headers(opts.instrument);
     }
     let table = read::open(path, &read_opts)?;
+    if let Some((id, version)) = &table.template {
+        let inst = opts.instrument;
+        if *id != inst.id || *version != inst.version {
+            return Err(Refusal::WrongTemplate {
+                file,
+                made_for: format!("{id} ({version})"),
+                made_for_id: id.clone(),
+                survey: format!("{} ({})", inst.id, inst.version),
+                survey_id: inst.id.clone(),
+            });
+        }
+    }
     let mut plan = validate::Plan::new(
         &file,
         &table.header,

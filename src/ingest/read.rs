@@ -68,6 +68,9 @@ pub struct ReadOptions {
     pub expect: std::collections::HashSet<String>,
 }
 
+/// The hidden sheet of a `chiso template` workbook (see `render::template`).
+const TEMPLATE_SHEET: &str = "_chiso";
+
 /// Rows searched for a workbook's header (title rows above it).
 pub const HEADER_SEARCH_ROWS: usize = 30;
 
@@ -75,6 +78,8 @@ pub const HEADER_SEARCH_ROWS: usize = 30;
 pub struct Table {
     pub format: Format,
     pub header: Vec<String>,
+    /// The questionnaire id and version a `chiso template` workbook was made for.
+    pub template: Option<(String, String)>,
     body: Body,
     /// Size of the input, for the progress bar.
     pub len: u64,
@@ -366,6 +371,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
     Ok(Table {
+        template: None,
         format: Format::Text {
             encoding,
             delimiter,
@@ -714,7 +720,20 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
     let candidates: Vec<String> = match (&sheet, opts.expect.is_empty()) {
         (Some(s), _) => vec![s.clone()],
         (None, true) => names.iter().take(1).cloned().collect(),
-        (None, false) => names.clone(),
+        (None, false) => names
+            .iter()
+            .filter(|n| n.as_str() != TEMPLATE_SHEET)
+            .cloned()
+            .collect(),
+    };
+    let template = if names.iter().any(|n| n == TEMPLATE_SHEET) {
+        let rows = read_sheet(&mut wb, file, TEMPLATE_SHEET)?;
+        rows.first().map(|(_, r)| {
+            let f = |i: usize| String::from_utf8_lossy(r.get(i).unwrap_or_default()).into_owned();
+            (f(0), f(1))
+        })
+    } else {
+        None
     };
     let mut first: Option<(String, Vec<(u64, ByteRecord)>)> = None;
     let mut found = None;
@@ -748,6 +767,7 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
         }
     };
     Ok(Table {
+        template,
         format: Format::Workbook { sheet, header_row },
         header,
         body: Body::Rows(rows.collect()),
@@ -856,6 +876,7 @@ mod tests {
     /// Every record of `text` as (line, fields), read as one part by the CSV reader or the splitter.
     fn records(text: &[u8], quoted: bool) -> Vec<(u64, Vec<String>)> {
         let table = Table {
+            template: None,
             format: Format::Text {
                 encoding: "UTF-8",
                 delimiter: b',',

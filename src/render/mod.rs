@@ -9,6 +9,7 @@ pub mod labels;
 pub mod par;
 pub mod report;
 pub mod scores;
+pub mod template;
 
 use std::path::Path;
 

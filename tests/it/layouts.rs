@@ -296,3 +296,130 @@ fn categories_match_in_any_case_and_without_diacritics_and_are_stored_as_declare
     assert_eq!(run.code, 3);
     run.says(&["[unknown_category]"]);
 }
+
+/// Python 3 with openpyxl, if installed (`.ci/run` installs it).
+fn openpyxl() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import openpyxl"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn a_template_filled_in_as_a_person_would_ingests_with_no_warning() {
+    let d = Dir::new();
+    let units = d.write("don-vi.txt", "Xuân Dương\nCôn Minh\nNa Rì\n");
+    let out = d.path().join("mau-sipas.xlsx");
+    let run = d.run(&[
+        "template",
+        "--survey",
+        "sipas",
+        "--units",
+        &units.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The drop-downs, read from the workbook's XML: each answer column limited to its scale's
+    // codes (TC1 is column G: 1–5 and 0, not applicable), unit_id to the units given.
+    let f = std::fs::File::open(&out).expect("the template");
+    let mut z = zip::ZipArchive::new(f).expect("a zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut z
+            .by_name("xl/worksheets/sheet1.xml")
+            .expect("the data sheet"),
+        &mut xml,
+    )
+    .expect("xml");
+    assert!(
+        xml.contains(r#"sqref="G2:G5001"><formula1>"1,2,3,4,5,0"</formula1>"#),
+        "no list on TC1"
+    );
+    assert!(
+        xml.contains("<formula1>_chiso!$A$3:$A$5</formula1>"),
+        "no list of units on unit_id"
+    );
+    // The headers are exactly what ingest reads; a second template never overwrites the first.
+    let run = d.run(&[
+        "template",
+        "--survey",
+        "sipas",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(run.code, 2);
+    if !openpyxl() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "openpyxl is required in CI (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED the filling-in part: python3 with openpyxl is not installed");
+        return;
+    }
+    // Ten forms typed in, the way a person would: ids, a unit from the list, gender, answers.
+    let filled = d.path().join("da-nhap.xlsx");
+    let script = r#"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["Phiếu"]
+heads = [c.value for c in ws[1]]
+units = ["Xuân Dương", "Côn Minh", "Na Rì"]
+for r in range(2, 12):
+    for j, h in enumerate(heads, start=1):
+        if h == "respondent_id": v = "P%03d" % r
+        elif h == "unit_id": v = units[r % 3]
+        elif h == "gioi_tinh": v = "nam" if r % 2 else "nu"
+        elif h in ("nhom_tuoi", "trinh_do", "thu_tuc"): v = None
+        elif h[:2] in ("CS", "QT", "PH", "MD", "NN"): v = None
+        else: v = 3 + (r + j) % 3
+        if v is not None: ws.cell(row=r, column=j, value=v)
+wb.save(sys.argv[2])
+"#;
+    let py = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            &out.display().to_string(),
+            &filled.display().to_string(),
+        ])
+        .output()
+        .expect("python3");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let run = d.run(&[
+        "ingest",
+        "--store",
+        "store",
+        "--survey",
+        "sipas",
+        "--year",
+        "2026",
+        &filled.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(accepted(&run.stdout), 10, "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("warning") && !run.stderr.contains("warning") && run.stderr.is_empty(),
+        "warnings: {}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run.says(&["sheet \"Phiếu\""]);
+    // The template of one questionnaire is refused for another, saying which it was made for.
+    let run = d.run(&[
+        "ingest",
+        "--store",
+        "other",
+        "--survey",
+        "health-outpatient",
+        "--year",
+        "2026",
+        &filled.display().to_string(),
+    ]);
+    assert_eq!(run.code, 1);
+    run.says(&["this workbook is the template of sipas (1001/QĐ-BNV)"]);
+}

@@ -1,0 +1,67 @@
+//! `chiso template`: the workbook an office types paper forms into.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::cli::TemplateArgs;
+use crate::error::UsageError;
+
+pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
+    let inst = crate::instrument::load(&args.survey)?;
+    if args.out.exists() {
+        return Err(UsageError(format!(
+            "{} exists; chiso does not overwrite it (it may hold typed forms)\n  hint: choose a new file name",
+            args.out.display()
+        ))
+        .into());
+    }
+    let units: Vec<String> = match &args.units {
+        Some(f) => std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the units file {}", f.display()))?
+            .lines()
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches('\u{feff}')
+                    .nfc()
+                    .collect::<String>()
+            })
+            .filter(|l| !l.is_empty())
+            .collect(),
+        None => Vec::new(),
+    };
+    for u in &units {
+        if let Some(problem) = crate::ingest::unit_id_problem(u) {
+            return Err(UsageError(format!(
+                "{}: unit \"{u}\": {problem}",
+                args.units
+                    .as_ref()
+                    .map_or(String::new(), |f| f.display().to_string())
+            ))
+            .into());
+        }
+    }
+    let bytes = crate::render::template::build(&inst, &units, args.lang)?;
+    let dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    crate::files::replace(&args.out, &dir, &bytes)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    say!(
+        "wrote {}: the template of {} ({}), {} columns{}; type one form per row, then `chiso ingest --survey {} --year YYYY {}`",
+        args.out.display(),
+        inst.id,
+        inst.version,
+        2 + inst.columns.iter().filter(|c| !c.pii).count() + inst.questions.len(),
+        if units.is_empty() {
+            String::new()
+        } else {
+            format!(", {} units in its list", units.len())
+        },
+        inst.id,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
