@@ -121,6 +121,13 @@ pub struct IngestArgs {
     /// Also store the columns the questionnaire marks as identifying people (pii).
     #[arg(long)]
     pub keep_pii: bool,
+    /// Store the files as the corrected version of this batch (its id, or its first 6+
+    /// characters): it is withdrawn in the same step, and its respondents are no conflict.
+    #[arg(long, value_name = "BATCH")]
+    pub replaces: Option<String>,
+    /// Why the batch is replaced (kept in the manifest).
+    #[arg(long, value_name = "TEXT", requires = "replaces")]
+    pub reason: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
     /// Batch files: CSV or tab-separated text (UTF-8, UTF-16), or .xlsx workbooks.
@@ -147,11 +154,29 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct BatchesArgs {
+    #[command(subcommand)]
+    pub action: Option<BatchesAction>,
     #[command(flatten)]
     pub store: StoreArg,
     /// Print the manifest entries as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also list withdrawn and replaced batches, with when and why.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchesAction {
+    /// Withdraw a batch: it no longer counts; its files and the reason stay.
+    Retract {
+        /// The batch: its id, or its first 6+ characters (`chiso batches`).
+        #[arg(value_name = "BATCH")]
+        id: String,
+        /// Why (kept in the manifest, shown by `chiso batches --all`).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Args)]

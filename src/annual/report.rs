@@ -85,8 +85,7 @@ pub struct Review {
 /// Surveys with answers for `year` in the store, in the order of the annual review.
 pub fn surveys_in(manifest: &Manifest, year: i32) -> Vec<String> {
     let ids: BTreeSet<String> = manifest
-        .batches
-        .iter()
+        .live()
         .filter(|b| b.year == year && b.accepted > 0)
         .map(|b| b.survey.clone())
         .collect();
@@ -177,8 +176,7 @@ fn survey(
         }
     }
     let stored_years: BTreeSet<i32> = manifest
-        .batches
-        .iter()
+        .live()
         .filter(|b| b.survey == y.inst.id && b.accepted > 0 && b.year <= req.year)
         .map(|b| b.year)
         .collect();

@@ -23,7 +23,14 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         keep_ids: false,
         bad_answer: args.read.bad_answer,
     };
-    let run = ingest_files(&store, &opts, &args.files)?;
+    let replaces = args.replaces.as_deref().map(|id| crate::ingest::Replaces {
+        id,
+        reason: args
+            .reason
+            .as_deref()
+            .unwrap_or("replaced by a corrected batch"),
+    });
+    let run = ingest_files(&store, &opts, &args.files, replaces)?;
     let mut code = exit::OK;
     for f in &run.files {
         match f {
@@ -45,6 +52,9 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                     entry.short_id(),
                     store.root().display()
                 );
+                if let Some(old) = &args.replaces {
+                    say!("  it replaces batch {old}, which no longer counts (chiso batches --all)");
+                }
                 if let Some(q) = &entry.quarantine_file {
                     say!(
                         "  quarantined rows and reasons: {}",

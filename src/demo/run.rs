@@ -80,7 +80,7 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
             keep_ids: false,
             bad_answer: None,
         };
-        let run = ingest_files(&store, &opts, std::slice::from_ref(path))?;
+        let run = ingest_files(&store, &opts, std::slice::from_ref(path), None)?;
         for f in &run.files {
             match f {
                 FileOutcome::Checked { batch, .. } if run.stored => say(format!(

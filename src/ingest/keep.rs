@@ -36,22 +36,67 @@ pub struct Ingested {
     pub refused: usize,
 }
 
+/// A batch the run's batches replace: withdrawn in the same commit that stores them.
+pub struct Replaces<'a> {
+    /// The id, or its first characters (at least 6).
+    pub id: &'a str,
+    pub reason: &'a str,
+}
+
 /// Checks `files` against `opts.instrument` and stores their accepted answers in `store`, as
-/// one commit: every file or none. `opts.year` must be set.
+/// one commit: every file or none. `opts.year` must be set. With `replaces`, that batch (of
+/// the same survey and year) is withdrawn in the same commit, and its respondents are no
+/// conflict for the new ones.
 pub fn ingest_files(
     store: &Store,
     opts: &CheckOptions,
     files: &[PathBuf],
+    replaces: Option<Replaces<'_>>,
 ) -> anyhow::Result<Ingested> {
     let inst = opts.instrument;
     let year = opts
         .year
         .context("ingest needs the survey year of the batches")?;
     let lock = store.lock()?;
-    let manifest = store.manifest()?;
+    let mut manifest = store.manifest()?;
     store.sweep(&lock, &manifest)?;
+    let replaced = match &replaces {
+        Some(r) => {
+            let b = manifest
+                .find_prefix(r.id)
+                .map_err(crate::store::StoreError::Batch)?;
+            if let Some(x) = &b.retracted {
+                anyhow::bail!(crate::store::StoreError::Batch(format!(
+                    "batch {} was already withdrawn on {}: {}\n  hint: ingest the corrected file without --replaces",
+                    b.short_id(),
+                    x.at,
+                    x.reason
+                )));
+            }
+            if b.survey != inst.id || b.year != year {
+                anyhow::bail!(crate::store::StoreError::Batch(format!(
+                    "batch {} holds {} {}, not {} {year}\n  hint: --replaces names a batch of the same survey and year",
+                    b.short_id(),
+                    b.survey,
+                    b.year,
+                    inst.id
+                )));
+            }
+            Some(b.id.clone())
+        }
+        None => None,
+    };
+    // The replaced batch's respondents are no conflict: it stops counting in this commit.
+    let counted = match &replaced {
+        Some(id) => {
+            let mut m = manifest.clone();
+            m.batches.retain(|b| &b.id != id);
+            m
+        }
+        None => manifest.clone(),
+    };
     let mut stored_ids = store
-        .stored_ids(&manifest, &inst.id, year)
+        .stored_ids(&counted, &inst.id, year)
         .context("reading the respondent ids already stored")?;
     let mut opts = CheckOptions {
         read: opts.read.clone(),
@@ -131,6 +176,7 @@ pub fn ingest_files(
                 ingested_at: ingested_at.clone(),
                 ignored_columns: b.ignored_columns.clone(),
                 pii_kept: opts.keep_pii,
+                retracted: None,
             },
             data: data.clone(),
             quarantine_csv: (!b.violations.is_empty())
@@ -139,6 +185,20 @@ pub fn ingest_files(
         });
     }
     let entries: Vec<BatchEntry> = batches.iter().map(|b| b.entry.clone()).collect();
+    if let (Some(id), Some(r), false) = (&replaced, &replaces, entries.is_empty()) {
+        let by = entries
+            .iter()
+            .map(|e| e.id.clone())
+            .collect::<Vec<_>>()
+            .join(",");
+        if let Some(old) = manifest.batches.iter_mut().find(|b| &b.id == id) {
+            old.retracted = Some(crate::store::Retraction {
+                at: ingested_at.clone(),
+                reason: r.reason.to_string(),
+                replaced_by: (!by.is_empty()).then_some(by),
+            });
+        }
+    }
     if let Err(e) = store.commit(&lock, manifest, batches) {
         discard(&checked);
         return Err(anyhow::Error::new(e).context(

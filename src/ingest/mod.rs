@@ -12,7 +12,7 @@ pub mod read;
 mod validate;
 
 pub use error::{Refusal, Rule, Violation, quote_value};
-pub use keep::{FileOutcome, Ingested, ingest_files};
+pub use keep::{FileOutcome, Ingested, Replaces, ingest_files};
 pub use read::{Format, ReadOptions};
 pub use validate::unit_id_problem;
 

@@ -41,6 +41,21 @@ pub struct BatchEntry {
     pub ignored_columns: Vec<String>,
     #[serde(default)]
     pub pii_kept: bool,
+    /// Set when the batch was withdrawn (`chiso batches retract`) or replaced (`chiso ingest
+    /// --replaces`): it no longer counts, and its files stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retracted: Option<Retraction>,
+}
+
+/// When and why a batch stopped counting.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Retraction {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub reason: String,
+    /// The batch that replaced it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
 }
 
 impl BatchEntry {
@@ -91,13 +106,44 @@ impl Manifest {
         self.batches.iter().find(|b| b.id == id)
     }
 
+    /// The batches that count: every one not retracted.
+    pub fn live(&self) -> impl Iterator<Item = &BatchEntry> {
+        self.batches.iter().filter(|b| b.retracted.is_none())
+    }
+
+    /// The batches that count for a survey and year.
     pub fn batches_of<'a>(
         &'a self,
         survey: &'a str,
         year: i32,
     ) -> impl Iterator<Item = &'a BatchEntry> + 'a {
-        self.batches
-            .iter()
+        self.live()
             .filter(move |b| b.survey == survey && b.year == year)
+    }
+
+    /// The batch whose id starts with `prefix` (at least 6 hex digits, as `chiso batches`
+    /// shows 12).
+    pub fn find_prefix(&self, prefix: &str) -> Result<&BatchEntry, String> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.len() < 6 {
+            return Err(format!(
+                "batch id \"{prefix}\" is too short\n  hint: give at least 6 characters of the id `chiso batches` shows"
+            ));
+        }
+        let found: Vec<&BatchEntry> = self
+            .batches
+            .iter()
+            .filter(|b| b.id.starts_with(&p))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => Err(format!(
+                "no batch {prefix} in this store\n  hint: `chiso batches --all` lists them"
+            )),
+            _ => Err(format!(
+                "{} batches start with {prefix}\n  hint: give more of the id",
+                found.len()
+            )),
+        }
     }
 }

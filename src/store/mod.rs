@@ -18,7 +18,7 @@
 
 mod manifest;
 
-pub use manifest::{BatchEntry, Manifest};
+pub use manifest::{BatchEntry, Manifest, Retraction};
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -52,6 +52,10 @@ pub enum StoreError {
         "{path}: not a chiso store (no manifest.json), and not empty: it holds {found}\n  hint: a store is made only in a new or empty folder; check --store (or CHISO_STORE), or name a new folder"
     )]
     NotAStore { path: String, found: String },
+    /// A batch asked for by id that cannot be withdrawn or replaced (unknown, ambiguous,
+    /// already withdrawn, of another survey or year).
+    #[error("{0}")]
+    Batch(String),
     #[error(
         "{path}: manifest.json is missing, but data/ holds {files} stored batch file(s)\n  hint: restore manifest.json from a backup (chiso never rebuilds or sweeps a store without one); to start afresh, move the folder away and ingest into a new one"
     )]
@@ -433,6 +437,42 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Withdraws the batch whose id starts with `prefix`: it no longer counts; its files and
+    /// `reason` stay in the manifest (`chiso batches --all`). One atomic manifest write.
+    pub fn retract(&self, prefix: &str, reason: &str, at: &str) -> Result<BatchEntry, StoreError> {
+        let lock = self.lock()?;
+        let mut manifest = self.manifest()?;
+        let id = manifest
+            .find_prefix(prefix)
+            .map_err(StoreError::Batch)?
+            .id
+            .clone();
+        let entry = manifest
+            .batches
+            .iter_mut()
+            .find(|b| b.id == id)
+            .ok_or_else(|| StoreError::Batch(format!("no batch {prefix}")))?;
+        if let Some(r) = &entry.retracted {
+            return Err(StoreError::Batch(format!(
+                "batch {} was already withdrawn on {}: {}",
+                entry.short_id(),
+                r.at,
+                r.reason
+            )));
+        }
+        entry.retracted = Some(Retraction {
+            at: at.to_string(),
+            reason: reason.to_string(),
+            replaced_by: None,
+        });
+        let done = entry.clone();
+        let tmp = self.root.join("tmp");
+        fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+        manifest.write(&self.root, &tmp)?;
+        drop(lock);
+        Ok(done)
     }
 
     /// Whether `root` is not yet a store: absent, empty, or holding only what a refused first

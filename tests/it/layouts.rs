@@ -423,3 +423,114 @@ wb.save(sys.argv[2])
     assert_eq!(run.code, 1);
     run.says(&["this workbook is the template of sipas (1001/QĐ-BNV)"]);
 }
+
+/// `chiso score` of health-outpatient 2026 from `dir/store`: scores.csv's text.
+fn score_csv(d: &Dir, out: &str) -> String {
+    let run = d.run(&[
+        "score",
+        "--store",
+        "store",
+        "--survey",
+        "health-outpatient",
+        "--year",
+        "2026",
+        "--out",
+        out,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::read_to_string(d.path().join(out).join("scores.csv")).expect("scores.csv")
+}
+
+/// scores.csv of a fresh store holding only `text`.
+fn scores_of(text: &str) -> String {
+    let d = Dir::new();
+    let f = d.write("b.csv", text);
+    let run = d.ingest(&f.display().to_string(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    score_csv(&d, "out")
+}
+
+#[test]
+fn a_wrong_batch_is_replaced_or_withdrawn_and_its_history_kept() {
+    let d = Dir::new();
+    let first = d.write("dot-1.csv", CLEAN);
+    let run = d.ingest(&first.display().to_string(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let old = d.manifest().batches[0].id.clone();
+    let before = score_csv(&d, "before");
+    assert_eq!(before, scores_of(CLEAN));
+    // The corrected file: the first form's A2 was typed 4 but the form says 1.
+    let corrected = crate::util::with_field(2, "A2", "1");
+    let second = d.write("dot-1-sua.csv", &corrected);
+    let run = d.ingest(
+        &second.display().to_string(),
+        &[
+            "--replaces",
+            &old[..8],
+            "--reason",
+            "A2 của phiếu 1 nhập sai",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // Its respondents were the old batch's: no conflict, every form stored.
+    assert_eq!(accepted(&run.stdout) as usize, CLEAN.lines().count() - 1);
+    run.says(&["it replaces batch"]);
+    let after = score_csv(&d, "after");
+    assert_ne!(after, before);
+    assert_eq!(
+        after,
+        scores_of(&corrected),
+        "scores are the corrected batch's alone"
+    );
+    // The history stays: listed with --all, with when and why; the old file is still there.
+    let m = d.manifest();
+    let gone = m.find(&old).expect("the old batch stays in the manifest");
+    let r = gone.retracted.as_ref().expect("withdrawn");
+    assert_eq!(r.reason, "A2 của phiếu 1 nhập sai");
+    assert_eq!(r.replaced_by.as_deref(), Some(m.batches[1].id.as_str()));
+    assert!(d.store().join(&gone.data_file).is_file());
+    let listed = d.run(&["batches", "--store", "store"]);
+    assert!(!listed.stdout.contains(&old[..12]), "{}", listed.stdout);
+    let all = d.run(&["batches", "--store", "store", "--all"]);
+    all.says(&[
+        &old[..12],
+        "withdrawn",
+        "A2 của phiếu 1 nhập sai",
+        "replaced by",
+    ]);
+    // Withdrawing the corrected one too leaves nothing to score; its file stays.
+    let new = m.batches[1].id.clone();
+    let run = d.run(&[
+        "batches",
+        "--store",
+        "store",
+        "retract",
+        &new[..10],
+        "--reason",
+        "thử lại",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = d.run(&[
+        "score",
+        "--store",
+        "store",
+        "--survey",
+        "health-outpatient",
+        "--year",
+        "2026",
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(d.store().join(&m.batches[1].data_file).is_file());
+    // A batch withdrawn once cannot be withdrawn or replaced again.
+    let run = d.run(&[
+        "batches",
+        "--store",
+        "store",
+        "retract",
+        &new[..10],
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(run.code, 1);
+    run.says(&["was already withdrawn"]);
+}
