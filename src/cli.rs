@@ -41,8 +41,14 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// Questionnaire: an id from `chiso surveys`, or a path to a questionnaire .toml file.
-    #[arg(long)]
-    pub survey: String,
+    #[arg(long, required_unless_present = "par", conflicts_with = "par")]
+    pub survey: Option<String>,
+    /// The CCHC assessment file instead: one row per unit and criterion (needs --units).
+    #[arg(long, requires = "units")]
+    pub par: bool,
+    /// PAR methodology (with --par): a name in scoring/ or a path to a .toml file.
+    #[arg(long, value_name = "FILE", default_value = "par-commune")]
+    pub method: String,
     /// The units (communes, hospitals, schools), one per line: `unit_id`'s drop-down.
     #[arg(long, value_name = "FILE")]
     pub units: Option<PathBuf>,

@@ -9,7 +9,6 @@ use crate::cli::TemplateArgs;
 use crate::error::UsageError;
 
 pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
-    let inst = crate::instrument::load(&args.survey)?;
     if args.out.exists() {
         return Err(UsageError(format!(
             "{} exists; chiso does not overwrite it (it may hold typed forms)\n  hint: choose a new file name",
@@ -42,11 +41,32 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
     }
-    let bytes = crate::render::template::build(&inst, &units, args.lang)?;
     let dir = match args.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
+    let Some(survey) = &args.survey else {
+        if units.is_empty() {
+            return Err(UsageError(
+                "the assessment template needs the units: --units FILE, one unit per line".into(),
+            )
+            .into());
+        }
+        let method = crate::par::load(&args.method)?;
+        let bytes = crate::render::template::build_par(&method, &units, args.lang)?;
+        crate::files::replace(&args.out, &dir, &bytes)
+            .with_context(|| format!("cannot write {}", args.out.display()))?;
+        say!(
+            "wrote {}: the CCHC assessment of {} units under {}; fill in self_score (and appraised_score), then `chiso par --assessment {}`",
+            args.out.display(),
+            units.len(),
+            method.id,
+            args.out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let inst = crate::instrument::load(survey)?;
+    let bytes = crate::render::template::build(&inst, &units, args.lang)?;
     crate::files::replace(&args.out, &dir, &bytes)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     say!(

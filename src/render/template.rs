@@ -239,3 +239,126 @@ pub fn build(inst: &Instrument, units: &[String], lang: Lang) -> anyhow::Result<
     meta.set_hidden(true);
     Ok(wb.save_to_buffer()?)
 }
+
+/// The CCHC assessment template: one row per unit and criterion scored by assessment (its
+/// maximum and text beside it), `self_score` and `appraised_score` limited to 0..maximum or
+/// `NA`, and an instructions sheet listing the bonus and penalty criteria (rows the unit adds
+/// only when it earns one).
+pub fn build_par(
+    method: &crate::par::ParMethod,
+    units: &[String],
+    lang: Lang,
+) -> anyhow::Result<Vec<u8>> {
+    use crate::par::Source;
+    let mut wb: Workbook = super::scores::new_workbook()?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("DDEBF7");
+    let muted = Format::new().set_font_color("606870").set_text_wrap();
+    let leaves = method.leaves();
+    let assessed: Vec<_> = leaves
+        .iter()
+        .filter(|l| l.source == Source::Assessment)
+        .collect();
+    let sheet = wb.add_worksheet();
+    sheet.set_name(lang.pick("Chấm điểm", "Assessment"))?;
+    let heads = [
+        "unit_id",
+        "criterion",
+        "self_score",
+        "appraised_score",
+        "note",
+        lang.pick("điểm tối đa", "maximum"),
+        lang.pick("nội dung tiêu chí", "criterion"),
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, *h, &header)?;
+    }
+    let mut r = 1u32;
+    for u in units {
+        for l in &assessed {
+            let k = l.criterion;
+            sheet.write(r, 0, u.as_str())?;
+            sheet.write(r, 1, k.code.as_str())?;
+            sheet.write_with_format(r, 5, k.max, &muted)?;
+            sheet.write_with_format(r, 6, lang.pick(&k.vi, &k.en).as_str(), &muted)?;
+            r += 1;
+        }
+    }
+    let last = r.saturating_sub(1).max(1);
+    let words = lang
+        .pick(
+            "Số điểm từ 0 đến điểm tối đa của tiêu chí (cột F), hoặc NA nếu tiêu chí không áp dụng.",
+            "Points from 0 to the criterion's maximum (column F), or NA when it does not apply.",
+        )
+        .to_string();
+    for (c, col) in [(2u16, "C"), (3u16, "D")] {
+        let rule = DataValidation::new()
+            .allow_custom(Formula::new(format!(
+                "=OR(UPPER({col}2)=\"NA\",AND(ISNUMBER({col}2),{col}2>=0,{col}2<=$F2))"
+            )))
+            .set_input_title(clip(heads[c as usize].to_string()))?
+            .set_input_message(clip(words.clone()))?
+            .set_error_message(clip(words.clone()))?;
+        sheet.add_data_validation(1, c, last, c, &rule)?;
+    }
+    sheet.set_freeze_panes(1, 2)?;
+    sheet.autofilter(0, 0, last, (heads.len() - 1) as u16)?;
+    super::print_ready(sheet, true, 1, 420, lang)?;
+    let guide = wb.add_worksheet();
+    guide.set_name(lang.pick("Hướng dẫn", "Instructions"))?;
+    let bold = Format::new().set_bold();
+    guide.write_with_format(
+        0,
+        0,
+        format!(
+            "{} — {} ({})",
+            lang.pick("Mẫu chấm điểm CCHC", "CCHC assessment template"),
+            lang.pick(&method.title_vi, &method.title_en),
+            method.basis(lang)
+        ),
+        &bold,
+    )?;
+    let lines = [
+        lang.pick(
+            "Mỗi dòng: một đơn vị, một tiêu chí. Nhập điểm tự chấm (self_score) và, nếu có, điểm thẩm định (appraised_score); ghi chú tùy ý.",
+            "Each row: one unit, one criterion. Type the self-assessed points (self_score) and, if any, the appraised points (appraised_score); a note is optional.",
+        ),
+        lang.pick(
+            "Tiêu chí không áp dụng với đơn vị: ghi NA. Không xóa dòng, không đổi mã tiêu chí.",
+            "A criterion that does not apply to the unit: write NA. Do not delete rows or change criterion codes.",
+        ),
+        lang.pick(
+            "Điểm các tiêu chí lấy từ khảo sát do chiso tính, không nhập ở đây.",
+            "Criteria scored from surveys are computed by chiso and not typed here.",
+        ),
+        lang.pick(
+            "Điểm thưởng / điểm trừ: chỉ thêm dòng khi đơn vị có (mã dưới đây), với số điểm:",
+            "Bonus and penalty points: add a row only when the unit has one (codes below), with its points:",
+        ),
+    ];
+    for (k, l) in lines.iter().enumerate() {
+        guide.write(1 + k as u32, 0, *l)?;
+    }
+    let first = 1 + lines.len() as u32;
+    for (row, l) in (first..).zip(
+        leaves
+            .iter()
+            .filter(|l| matches!(l.source, Source::Bonus | Source::Penalty)),
+    ) {
+        guide.write(
+            row,
+            0,
+            format!(
+                "{} ({} {}): {}",
+                l.criterion.code,
+                lang.pick("tối đa", "at most"),
+                l.criterion.max,
+                lang.pick(&l.criterion.vi, &l.criterion.en)
+            ),
+        )?;
+    }
+    guide.set_column_width(0, 120)?;
+    Ok(wb.save_to_buffer()?)
+}

@@ -534,3 +534,82 @@ fn a_wrong_batch_is_replaced_or_withdrawn_and_its_history_kept() {
     assert_eq!(run.code, 1);
     run.says(&["was already withdrawn"]);
 }
+
+#[test]
+fn a_cchc_assessment_template_filled_in_reads_back_with_no_problem() {
+    let d = Dir::new();
+    let units = d.write("don-vi.txt", "Côn Minh\nNa Rì\n");
+    let out = d.path().join("cham-diem.xlsx");
+    let run = d.run(&[
+        "template",
+        "--par",
+        "--units",
+        &units.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let method = chiso::par::load("par-commune").expect("par-commune");
+    let assessed: Vec<String> = method
+        .leaves()
+        .iter()
+        .filter(|l| l.source == chiso::par::Source::Assessment)
+        .map(|l| l.criterion.code.clone())
+        .collect();
+    // self_score limited to 0..maximum (column F) or NA.
+    let f = std::fs::File::open(&out).expect("the template");
+    let mut z = zip::ZipArchive::new(f).expect("a zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut z.by_name("xl/worksheets/sheet1.xml").expect("the sheet"),
+        &mut xml,
+    )
+    .expect("xml");
+    let rows = 1 + 2 * assessed.len();
+    assert!(
+        xml.contains(&format!(
+            r#"sqref="C2:C{rows}"><formula1>OR(UPPER(C2)="NA",AND(ISNUMBER(C2),C2&gt;=0,C2&lt;=$F2))</formula1>"#
+        )),
+        "no 0..max-or-NA rule on self_score"
+    );
+    if !openpyxl() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "openpyxl is required in CI"
+        );
+        return;
+    }
+    // Half the maximum on every row, NA on the first unit's first criterion.
+    let filled = d.path().join("da-cham.xlsx");
+    let script = r#"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb.worksheets[0]
+for r in range(2, ws.max_row + 1):
+    ws.cell(row=r, column=3, value="NA" if r == 2 else ws.cell(row=r, column=6).value / 2)
+wb.save(sys.argv[2])
+"#;
+    let py = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            &out.display().to_string(),
+            &filled.display().to_string(),
+        ])
+        .output()
+        .expect("python3");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let a = chiso::par::assessment::read(&filled, &method).expect("no problem in the assessment");
+    assert_eq!(a.entries.len(), 2 * assessed.len());
+    let first = a.get("Côn Minh", &assessed[0]).expect("the first row");
+    assert_eq!(first.score, chiso::par::assessment::Score::NotApplicable);
+    let k = &method.leaf_map()[assessed[1].as_str()];
+    assert_eq!(
+        a.get("Na Rì", &assessed[1]).map(|e| e.score.points()),
+        Some(Some(k.criterion.max / 2.0))
+    );
+}
