@@ -56,7 +56,7 @@ pub struct TemplateArgs {
     #[arg(long, value_name = "FILE.xlsx")]
     pub out: PathBuf,
     /// Language of the instructions and the drop-downs' messages.
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
     pub lang: Lang,
 }
 
@@ -72,7 +72,7 @@ pub struct SurveysArgs {
     #[arg(long, value_name = "FILE", requires = "survey")]
     pub export: Option<PathBuf>,
     /// Language of the item texts shown.
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
     pub lang: Lang,
 }
 
@@ -198,7 +198,7 @@ pub struct ScoreArgs {
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
     /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
     pub lang: Lang,
 }
 
@@ -218,7 +218,7 @@ pub struct ParArgs {
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
     /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
     pub lang: Lang,
 }
 
@@ -254,7 +254,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
     /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
     pub lang: Lang,
 }
 
@@ -290,7 +290,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "output/report", value_name = "DIR")]
     pub out: PathBuf,
     /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
     pub lang: Lang,
 }
 

@@ -196,6 +196,13 @@ fn a_questionnaire_is_shown_given_as_json_and_written_out_to_edit() {
         std::fs::read_to_string(&copy).expect("the copy"),
         "# my edits\n"
     );
+    // CHISO_LANG chooses the language as --lang does.
+    let en = d
+        .command(&["surveys", "sipas"])
+        .env("CHISO_LANG", "en")
+        .output()
+        .expect("run chiso");
+    assert!(String::from_utf8_lossy(&en.stdout).contains("TC Access to services:"));
     // An unknown id is a usage error with the list's hint.
     let run = d.run(&["surveys", "nope"]);
     assert_eq!(run.code, 2);

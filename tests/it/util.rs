@@ -88,12 +88,13 @@ impl Dir {
         p
     }
 
-    /// `chiso ARGS` to run in this directory, with no store from the environment.
+    /// `chiso ARGS` to run in this directory, with no store or language from the environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = chiso();
         cmd.args(args)
             .current_dir(self.path())
-            .env_remove("CHISO_STORE");
+            .env_remove("CHISO_STORE")
+            .env_remove("CHISO_LANG");
         cmd
     }
 
