@@ -162,6 +162,15 @@ pub fn replace(path: &Path, aside_dir: &Path, bytes: &[u8]) -> Result<(), FileEr
     })
 }
 
+/// [`replace`], written aside in the file's own folder (the current one for a bare name).
+pub fn replace_beside(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    replace(path, dir, bytes)
+}
+
 /// Waits for, then takes, an exclusive lock on the file at `path` (created if absent; never
 /// truncated); held until the returned handle is dropped. The same on Unix and Windows.
 pub fn lock(path: &Path) -> Result<File, FileError> {

@@ -41,7 +41,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let labels = scored.last().map(|y| y.inst.labels(lang));
     let (changes, excluded) = compare_years(&scored.iter().collect::<Vec<_>>())?;
     let excluded_path = args.out.join("compare_excluded.csv");
-    out::write_excluded(&outputs.dir().join("compare_excluded.csv"), &id, &excluded)?;
     let (n, up, down) = {
         let all: Vec<&Change> = changes.iter().flatten().collect();
         (
@@ -57,6 +56,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let main = if trend {
         let rows = trend_rows(&scored, &changes);
         let path = args.out.join("trend.csv");
+        out::write_excluded(&outputs.dir().join("compare_excluded.csv"), &id, &excluded)?;
         out::write_trend_csv(&outputs.dir().join("trend.csv"), &id, &rows)?;
         out::write_xlsx(
             &outputs.dir().join("compare.xlsx"),
@@ -70,20 +70,15 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         )?;
         path
     } else {
-        let rows = &changes[0];
-        let path = args.out.join("compare.csv");
-        out::write_csv(&outputs.dir().join("compare.csv"), &id, rows)?;
-        out::write_xlsx(
-            &outputs.dir().join("compare.xlsx"),
+        out::write_changes(
+            outputs.dir(),
             &id,
             labels.as_ref(),
-            Some(rows),
-            None,
+            &changes[0],
             &excluded,
-            None,
             lang,
         )?;
-        path
+        args.out.join("compare.csv")
     };
     outputs.commit()?;
     say!(
@@ -135,17 +130,7 @@ fn run_par(
     let (rf, rt) = (year(from, af)?, year(to, at)?);
     let rows = par_changes(&rf, &rt, method.ci_level);
     let path = args.out.join("compare_par.csv");
-    out::write_par_csv(&outputs.dir().join("compare_par.csv"), from, to, &rows)?;
-    out::write_xlsx(
-        &outputs.dir().join("compare.xlsx"),
-        &method.id,
-        None,
-        None,
-        None,
-        &[],
-        Some((from, to, &rows)),
-        lang,
-    )?;
+    out::write_par_changes(outputs.dir(), &method.id, (from, to), &rows, lang)?;
     outputs.commit()?;
     say!("{} {from} → {to}: {} units", method.id, rows.len());
     for r in &rows {

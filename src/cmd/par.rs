@@ -23,14 +23,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
     let result = par::compute(&method, &assessment, &surveys, seed);
     let outputs = crate::files::Outputs::begin(&args.out)?;
     let lang = args.lang;
-    crate::render::par::write_csv(outputs.dir(), args.year, &result)?;
-    crate::render::par::write_xlsx(
-        &outputs.dir().join("par.xlsx"),
-        args.year,
-        &method,
-        &result,
-        lang,
-    )?;
+    crate::render::par::write_all(outputs.dir(), args.year, &method, &result, lang)?;
     outputs.commit()?;
     let assessed = assessment.units();
     let unassessed: Vec<&str> = surveys

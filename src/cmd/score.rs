@@ -31,16 +31,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         ci_level: method.ci_level,
         lang,
     };
-    // The workbook takes the longest (it is compressed); the text tables are written beside it.
-    std::thread::scope(|s| -> anyhow::Result<()> {
-        let text = s.spawn(|| -> anyhow::Result<()> {
-            scores::write_csv(&stage.join("scores.csv"), &ctx, &estimates)?;
-            scores::write_json(&stage.join("scores.json"), &ctx, &estimates)
-        });
-        scores::write_xlsx(&stage.join("scores.xlsx"), &ctx, &estimates)?;
-        text.join()
-            .map_err(|_| anyhow::anyhow!("writing scores.csv and scores.json failed"))?
-    })?;
+    scores::write_all(stage, &ctx, &estimates)?;
     outputs.commit()?;
     let csv = args.out.join("scores.csv");
     let units = estimates

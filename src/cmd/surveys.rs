@@ -23,11 +23,7 @@ pub fn run(args: SurveysArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
         let text = instrument::definition_text(id)?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        crate::files::replace(path, &dir, text.as_bytes())
+        crate::files::replace_beside(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         say!(
             "wrote {} ({} {}): edit it (a new `id`, your headers), then use it with --survey {}",

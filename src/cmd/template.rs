@@ -41,10 +41,6 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
     }
-    let dir = match args.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
     let Some(survey) = &args.survey else {
         if units.is_empty() {
             return Err(UsageError(
@@ -54,7 +50,7 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         }
         let method = crate::par::load(&args.method)?;
         let bytes = crate::render::template::build_par(&method, &units, args.lang)?;
-        crate::files::replace(&args.out, &dir, &bytes)
+        crate::files::replace_beside(&args.out, &bytes)
             .with_context(|| format!("cannot write {}", args.out.display()))?;
         say!(
             "wrote {}: the CCHC assessment of {} units under {}; fill in self_score (and appraised_score), then `chiso par --assessment {}`",
@@ -67,7 +63,7 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     };
     let inst = crate::instrument::load(survey)?;
     let bytes = crate::render::template::build(&inst, &units, args.lang)?;
-    crate::files::replace(&args.out, &dir, &bytes)
+    crate::files::replace_beside(&args.out, &bytes)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     say!(
         "wrote {}: the template of {} ({}), {} columns{}; type one form per row, then `chiso ingest --survey {} --year YYYY {}`",

@@ -106,28 +106,17 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
             lang,
         };
         let outputs = Outputs::begin(&out.join("scores").join(survey))?;
-        crate::render::scores::write_csv(&outputs.dir().join("scores.csv"), &ctx, &y.estimates)?;
-        crate::render::scores::write_xlsx(&outputs.dir().join("scores.xlsx"), &ctx, &y.estimates)?;
-        crate::render::scores::write_json(&outputs.dir().join("scores.json"), &ctx, &y.estimates)?;
+        crate::render::scores::write_all(outputs.dir(), &ctx, &y.estimates)?;
         outputs.commit()?;
         let prev = score_year(&store, &manifest, survey, first)?;
         let (changes, excluded) = compare_years(&[&prev, &y])?;
         let outputs = Outputs::begin(&out.join("compare").join(survey))?;
-        let dir = outputs.dir();
-        crate::render::compare::write_excluded(
-            &dir.join("compare_excluded.csv"),
-            survey,
-            &excluded,
-        )?;
-        crate::render::compare::write_csv(&dir.join("compare.csv"), survey, &changes[0])?;
-        crate::render::compare::write_xlsx(
-            &dir.join("compare.xlsx"),
+        crate::render::compare::write_changes(
+            outputs.dir(),
             survey,
             Some(&labels),
-            Some(&changes[0]),
-            None,
+            &changes[0],
             &excluded,
-            None,
             lang,
         )?;
         outputs.commit()?;
@@ -145,28 +134,18 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
         let s = StoreSurveys::load(&store, &manifest, &method, y)?;
         let r = crate::par::compute(&method, &a, &s, method.seed);
         let outputs = Outputs::begin(&out.join("par").join(y.to_string()))?;
-        crate::render::par::write_csv(outputs.dir(), y, &r)?;
-        crate::render::par::write_xlsx(&outputs.dir().join("par.xlsx"), y, &method, &r, lang)?;
+        crate::render::par::write_all(outputs.dir(), y, &method, &r, lang)?;
         outputs.commit()?;
         say(format!("par {y}: {} units", r.totals.len()));
         results.push(r);
     }
     let rows = par_changes(&results[0], &results[results.len() - 1], method.ci_level);
     let outputs = Outputs::begin(&out.join("compare").join("par"))?;
-    crate::render::compare::write_par_csv(
-        &outputs.dir().join("compare_par.csv"),
-        first,
-        last,
-        &rows,
-    )?;
-    crate::render::compare::write_xlsx(
-        &outputs.dir().join("compare.xlsx"),
+    crate::render::compare::write_par_changes(
+        outputs.dir(),
         &method.id,
-        None,
-        None,
-        None,
-        &[],
-        Some((first, last, &rows)),
+        (first, last),
+        &rows,
         lang,
     )?;
     outputs.commit()?;

@@ -206,6 +206,50 @@ pub fn write_par_csv(path: &Path, from: i32, to: i32, rows: &[ParChange]) -> any
     Ok(())
 }
 
+/// Two years compared, in `dir`: `compare.csv`, `compare_excluded.csv` and `compare.xlsx`.
+pub fn write_changes(
+    dir: &Path,
+    survey: &str,
+    labels: Option<&BTreeMap<String, String>>,
+    changes: &[Change],
+    excluded: &[(i32, i32, Excluded)],
+    lang: Lang,
+) -> anyhow::Result<()> {
+    write_csv(&dir.join("compare.csv"), survey, changes)?;
+    write_excluded(&dir.join("compare_excluded.csv"), survey, excluded)?;
+    write_xlsx(
+        &dir.join("compare.xlsx"),
+        survey,
+        labels,
+        Some(changes),
+        None,
+        excluded,
+        None,
+        lang,
+    )
+}
+
+/// The CCHC index of two years compared, in `dir`: `compare_par.csv` and `compare.xlsx`.
+pub fn write_par_changes(
+    dir: &Path,
+    method: &str,
+    (from, to): (i32, i32),
+    rows: &[ParChange],
+    lang: Lang,
+) -> anyhow::Result<()> {
+    write_par_csv(&dir.join("compare_par.csv"), from, to, rows)?;
+    write_xlsx(
+        &dir.join("compare.xlsx"),
+        method,
+        None,
+        None,
+        None,
+        &[],
+        Some((from, to, rows)),
+        lang,
+    )
+}
+
 /// A unit's name: `ALL` in words.
 fn unit(u: &str, lang: Lang) -> &str {
     if u == crate::estimate::ALL {

@@ -157,6 +157,18 @@ pub fn source_label(source: &str, lang: Lang) -> &str {
     }
 }
 
+/// `par_points.csv`, `par_totals.csv` and `par.xlsx` in `dir`.
+pub fn write_all(
+    dir: &Path,
+    year: i32,
+    method: &ParMethod,
+    result: &ParResult,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    write_csv(dir, year, result)?;
+    write_xlsx(&dir.join("par.xlsx"), year, method, result, lang)
+}
+
 /// A summary sheet, then one sheet per area.
 pub fn write_xlsx(
     path: &Path,

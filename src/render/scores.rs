@@ -1,6 +1,6 @@
 //! `scores.csv`, `scores.xlsx` and `scores.json`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
@@ -96,6 +96,20 @@ pub fn write_json(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
     super::save_bytes(path, (text + "\n").as_bytes())
 }
 
+/// `scores.csv`, `scores.xlsx` and `scores.json` in `dir`. The workbook takes the longest (it
+/// is compressed); the text tables are written beside it, on another thread.
+pub fn write_all(dir: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let text = s.spawn(|| -> anyhow::Result<()> {
+            write_csv(&dir.join("scores.csv"), ctx, rows)?;
+            write_json(&dir.join("scores.json"), ctx, rows)
+        });
+        write_xlsx(&dir.join("scores.xlsx"), ctx, rows)?;
+        text.join()
+            .map_err(|_| anyhow::anyhow!("writing scores.csv and scores.json failed"))?
+    })
+}
+
 /// The summary sheet: units down (all units first), the overall index and each element with
 /// data across, each figure beside its interval.
 fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
@@ -113,16 +127,19 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
             cols.push((Level::Element, e.code.as_str()));
         }
     }
+    // One pass: the share satisfied of each unit, level and code, and the units in order.
+    let mut figures: HashMap<(&str, Level, &str), &Estimate> = HashMap::new();
     let mut units: Vec<&str> = vec![ALL];
+    let mut seen: HashSet<&str> = HashSet::from([ALL]);
     for e in rows {
-        if !units.contains(&e.unit_id.as_str()) {
+        if seen.insert(&e.unit_id) {
             units.push(&e.unit_id);
         }
+        if is_pct(&e) {
+            figures.insert((&e.unit_id, e.level, &e.code), e);
+        }
     }
-    let get = |u: &str, (level, code): (Level, &str)| {
-        rows.iter()
-            .find(|e| e.unit_id == u && e.level == level && e.code == code && is_pct(e))
-    };
+    let get = |u: &str, (level, code): (Level, &str)| figures.get(&(u, level, code)).copied();
     let sheet = wb.add_worksheet();
     sheet.set_name(lang.pick("Tổng hợp", "Summary"))?;
     let title = Format::new().set_bold().set_font_size(12);

@@ -304,6 +304,16 @@ fn categories_match_in_any_case_and_without_diacritics_and_are_stored_as_declare
     run.says(&["[unknown_category]"]);
 }
 
+/// `chiso template ARGS --units UNITS --out OUT`, which must succeed.
+fn template(d: &Dir, args: &[&str], units: &std::path::Path, out: &std::path::Path) {
+    let (units, out) = (units.display().to_string(), out.display().to_string());
+    let mut all = vec!["template"];
+    all.extend_from_slice(args);
+    all.extend(["--units", units.as_str(), "--out", out.as_str()]);
+    let run = d.run(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 /// Python 3 with openpyxl, if installed (`.ci/run` installs it).
 fn openpyxl() -> bool {
     std::process::Command::new("python3")
@@ -317,28 +327,10 @@ fn a_template_filled_in_as_a_person_would_ingests_with_no_warning() {
     let d = Dir::new();
     let units = d.write("don-vi.txt", "Xuân Dương\nCôn Minh\nNa Rì\n");
     let out = d.path().join("mau-sipas.xlsx");
-    let run = d.run(&[
-        "template",
-        "--survey",
-        "sipas",
-        "--units",
-        &units.display().to_string(),
-        "--out",
-        &out.display().to_string(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    template(&d, &["--survey", "sipas"], &units, &out);
     // The drop-downs, read from the workbook's XML: each answer column limited to its scale's
     // codes (TC1 is column G: 1–5 and 0, not applicable), unit_id to the units given.
-    let f = std::fs::File::open(&out).expect("the template");
-    let mut z = zip::ZipArchive::new(f).expect("a zip");
-    let mut xml = String::new();
-    std::io::Read::read_to_string(
-        &mut z
-            .by_name("xl/worksheets/sheet1.xml")
-            .expect("the data sheet"),
-        &mut xml,
-    )
-    .expect("xml");
+    let xml = crate::print::xlsx_parts(&out)["xl/worksheets/sheet1.xml"].clone();
     assert!(
         xml.contains(r#"sqref="G2:G5001"><formula1>"1,2,3,4,5,0"</formula1>"#),
         "no list on TC1"
@@ -433,17 +425,8 @@ wb.save(sys.argv[2])
 
 /// `chiso score` of health-outpatient 2026 from `dir/store`: scores.csv's text.
 fn score_csv(d: &Dir, out: &str) -> String {
-    let run = d.run(&[
-        "score",
-        "--store",
-        "store",
-        "--survey",
-        "health-outpatient",
-        "--year",
-        "2026",
-        "--out",
-        out,
-    ]);
+    let args = crate::safety::score_args(out, "vi");
+    let run = d.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, 0, "{}", run.stderr);
     std::fs::read_to_string(d.path().join(out).join("scores.csv")).expect("scores.csv")
 }
@@ -547,15 +530,7 @@ fn a_cchc_assessment_template_filled_in_reads_back_with_no_problem() {
     let d = Dir::new();
     let units = d.write("don-vi.txt", "Côn Minh\nNa Rì\n");
     let out = d.path().join("cham-diem.xlsx");
-    let run = d.run(&[
-        "template",
-        "--par",
-        "--units",
-        &units.display().to_string(),
-        "--out",
-        &out.display().to_string(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    template(&d, &["--par"], &units, &out);
     let method = chiso::par::load("par-commune").expect("par-commune");
     let assessed: Vec<String> = method
         .leaves()
@@ -564,14 +539,7 @@ fn a_cchc_assessment_template_filled_in_reads_back_with_no_problem() {
         .map(|l| l.criterion.code.clone())
         .collect();
     // self_score limited to 0..maximum (column F) or NA.
-    let f = std::fs::File::open(&out).expect("the template");
-    let mut z = zip::ZipArchive::new(f).expect("a zip");
-    let mut xml = String::new();
-    std::io::Read::read_to_string(
-        &mut z.by_name("xl/worksheets/sheet1.xml").expect("the sheet"),
-        &mut xml,
-    )
-    .expect("xml");
+    let xml = crate::print::xlsx_parts(&out)["xl/worksheets/sheet1.xml"].clone();
     let rows = 1 + 2 * assessed.len();
     assert!(
         xml.contains(&format!(

@@ -230,7 +230,7 @@ fn no_nan_and_no_percent_outside_0_100_with_an_empty_element_and_a_tiny_unit() {
 }
 
 /// The parts of an .xlsx file, by name.
-fn xlsx_parts(path: &Path) -> BTreeMap<String, String> {
+pub fn xlsx_parts(path: &Path) -> BTreeMap<String, String> {
     let f = std::fs::File::open(path).expect("the workbook");
     let mut z = zip::ZipArchive::new(f).expect("a zip");
     let mut parts = BTreeMap::new();

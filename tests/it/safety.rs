@@ -46,7 +46,7 @@ fn ingest_into(d: &Dir, store: &str, file: &str) -> crate::util::Run {
 }
 
 /// `chiso score` of health-outpatient 2026 from `./store` into `out`, in `lang`.
-fn score_args(out: &str, lang: &str) -> Vec<String> {
+pub fn score_args(out: &str, lang: &str) -> Vec<String> {
     [
         "score",
         "--store",

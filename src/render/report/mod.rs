@@ -168,14 +168,7 @@ pub fn write(review: &Review, dir: &Path, lang: Lang) -> anyhow::Result<Written>
         let pdir = table_dir.join("par");
         std::fs::create_dir_all(&pdir)
             .with_context(|| format!("cannot create {}", pdir.display()))?;
-        crate::render::par::write_csv(&pdir, review.year, &p.result)?;
-        crate::render::par::write_xlsx(
-            &pdir.join("par.xlsx"),
-            review.year,
-            &review.par_method,
-            &p.result,
-            lang,
-        )?;
+        crate::render::par::write_all(&pdir, review.year, &review.par_method, &p.result, lang)?;
         if let Some((from, to, rows)) = &p.changes {
             crate::render::compare::write_par_csv(&pdir.join("compare_par.csv"), *from, *to, rows)?;
         }
@@ -248,21 +241,14 @@ fn write_survey_tables(s: &SurveyReview, dir: &Path, lang: Lang) -> anyhow::Resu
         ci_level: y.method.ci_level,
         lang,
     };
-    crate::render::scores::write_csv(&dir.join("scores.csv"), &ctx, &y.estimates)?;
-    crate::render::scores::write_xlsx(&dir.join("scores.xlsx"), &ctx, &y.estimates)?;
-    crate::render::scores::write_json(&dir.join("scores.json"), &ctx, &y.estimates)?;
+    crate::render::scores::write_all(dir, &ctx, &y.estimates)?;
     if let Some(c) = &s.change {
-        let id = &y.inst.id;
-        crate::render::compare::write_csv(&dir.join("compare.csv"), id, &c.changes)?;
-        crate::render::compare::write_excluded(&dir.join("compare_excluded.csv"), id, &c.excluded)?;
-        crate::render::compare::write_xlsx(
-            &dir.join("compare.xlsx"),
-            id,
+        crate::render::compare::write_changes(
+            dir,
+            &y.inst.id,
             Some(&labels),
-            Some(&c.changes),
-            None,
+            &c.changes,
             &c.excluded,
-            None,
             lang,
         )?;
     }

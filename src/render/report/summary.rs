@@ -136,10 +136,14 @@ fn survey_sentences(s: &SurveyReview, lang: Lang) -> String {
         ));
     }
     if s.change.is_some() {
-        let real: Vec<String> = f
+        // The overall index of all units together is told above.
+        let below: Vec<&Change> = f
             .real_changes
             .iter()
             .filter(|c| !(c.unit_id == ALL && c.level == Level::Overall))
+            .collect();
+        let real: Vec<String> = below
+            .iter()
             .take(4)
             .map(|c| {
                 format!(
@@ -155,11 +159,6 @@ fn survey_sentences(s: &SurveyReview, lang: Lang) -> String {
                 )
             })
             .collect();
-        let others = f
-            .real_changes
-            .iter()
-            .filter(|c| !(c.unit_id == ALL && c.level == Level::Overall))
-            .count();
         if real.is_empty() {
             out.push_str(&lang.pick(
                 format!(
@@ -172,7 +171,7 @@ fn survey_sentences(s: &SurveyReview, lang: Lang) -> String {
                 ),
             ));
         } else {
-            let more = others - real.len();
+            let more = below.len() - real.len();
             out.push_str(&lang.pick(
                 format!(
                     " Thay đổi thực sự: {}{}.",
