@@ -16,29 +16,26 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let units: Vec<String> = match &args.units {
-        Some(f) => std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read the units file {}", f.display()))?
-            .lines()
-            .map(|l| {
-                l.trim()
-                    .trim_start_matches('\u{feff}')
-                    .nfc()
-                    .collect::<String>()
-            })
-            .filter(|l| !l.is_empty())
-            .collect(),
-        None => Vec::new(),
-    };
-    for u in &units {
-        if let Some(problem) = crate::ingest::unit_id_problem(u) {
-            return Err(UsageError(format!(
-                "{}: unit \"{u}\": {problem}",
-                args.units
-                    .as_ref()
-                    .map_or(String::new(), |f| f.display().to_string())
-            ))
-            .into());
+    // The units file: one unit per line; each checked as ingest checks a unit_id.
+    let mut units: Vec<String> = Vec::new();
+    if let Some(f) = &args.units {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the units file {}", f.display()))?;
+        for (k, line) in text.lines().enumerate() {
+            let u: String = line.trim().trim_start_matches('\u{feff}').nfc().collect();
+            if u.is_empty() {
+                continue;
+            }
+            if let Some(problem) = crate::ingest::unit_id_problem(&u) {
+                return Err(UsageError(format!(
+                    "{}:{}: unit \"{}\": {problem}\n  hint: one commune, agency or school per line, at most 100 characters",
+                    f.display(),
+                    k + 1,
+                    crate::ingest::quote_value(u.as_bytes())
+                ))
+                .into());
+            }
+            units.push(u);
         }
     }
     let Some(survey) = &args.survey else {

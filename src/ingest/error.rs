@@ -60,18 +60,21 @@ pub enum Refusal {
     )]
     NoDataRows { file: String },
     #[error(
-        "{file}:1: required column `{column}` is missing (looked for the header \"{header}\")\n  hint: {hint}"
+        "{file}:{line}: required column `{column}` is missing (looked for the header \"{header}\")\n  hint: {hint}"
     )]
     MissingColumn {
         file: String,
+        /// The header's line (a workbook's header row).
+        line: u64,
         column: String,
         header: String,
         hint: String,
     },
     #[error(
-        "{file}:1: columns {first} and {second} both have the header \"{header}\"\n  hint: each header may appear once; rename or remove one of them"
+        "{file}:{line}: columns {first} and {second} both have the header \"{header}\"\n  hint: each header may appear once; rename or remove one of them"
     )]
     DuplicateHeader {
+        line: u64,
         file: String,
         header: String,
         first: usize,

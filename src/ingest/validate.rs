@@ -162,6 +162,10 @@ impl Plan {
         inst: &Instrument,
         keep_pii: bool,
     ) -> Result<Plan, Refusal> {
+        let header_line = match format {
+            Format::Workbook { header_row, .. } => *header_row,
+            Format::Text { .. } => 1,
+        };
         let mut wanted: HashMap<String, Target> = HashMap::new();
         for c in StandardColumn::ALL {
             wanted.insert(normalise_header(inst.header_of(c)), Target::Standard(c));
@@ -181,6 +185,7 @@ impl Plan {
             if target != Target::Ignored {
                 if let Some(first) = first_at.insert(key, i) {
                     return Err(Refusal::DuplicateHeader {
+                        line: header_line,
                         file: file.to_string(),
                         header: h.trim().to_string(),
                         first: first + 1,
@@ -269,6 +274,7 @@ impl Plan {
             };
             return Err(Refusal::MissingColumn {
                 file: file.to_string(),
+                line: header_line,
                 column: column.clone(),
                 header: h.clone(),
                 hint: format!(

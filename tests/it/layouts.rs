@@ -588,3 +588,37 @@ wb.save(sys.argv[2])
         Some(Some(k.criterion.max / 2.0))
     );
 }
+
+#[test]
+fn bad_units_and_a_missing_column_below_title_rows_are_told_by_line() {
+    let d = Dir::new();
+    // A units file whose third line is `ALL` (it stands for all units together).
+    let units = d.write("don-vi.txt", "Côn Minh\nNa Rì\nALL\n");
+    let out = d.path().join("mau.xlsx");
+    let run = d.run(&[
+        "template",
+        "--survey",
+        "sipas",
+        "--units",
+        &units.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.says(&["don-vi.txt:3: unit \"ALL\""]);
+    assert!(!out.exists());
+    // The header is on row 3 below two title rows; `A3` is missing: the message names row 3.
+    let mut rows = vec![vec!["PHIẾU".to_string()], vec![String::new()]];
+    rows.extend(rows_of(CLEAN));
+    let a3 = rows[2].iter().position(|h| h == "A3").expect("A3");
+    for r in rows.iter_mut().skip(2) {
+        r.remove(a3);
+    }
+    let file = d.write("b.xlsx", book(&[("Data", rows)], 3));
+    let run = d.ingest(&file.display().to_string(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.says(&[
+        "b.xlsx:3: required column `A3` is missing",
+        "(sheet \"Data\", row 3)",
+    ]);
+}
