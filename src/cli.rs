@@ -12,6 +12,9 @@ use crate::lang::Lang;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Language of messages, headers, labels, charts and the report.
+    #[arg(long, global = true, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,9 +58,6 @@ pub struct TemplateArgs {
     /// The workbook to write (.xlsx); an existing file is never overwritten.
     #[arg(long, value_name = "FILE.xlsx")]
     pub out: PathBuf,
-    /// Language of the instructions and the drop-downs' messages.
-    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -71,9 +71,6 @@ pub struct SurveysArgs {
     /// Write the questionnaire's definition to FILE.toml, to copy and edit (with ID).
     #[arg(long, value_name = "FILE", requires = "survey")]
     pub export: Option<PathBuf>,
-    /// Language of the item texts shown.
-    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 /// Where the store lives.
@@ -197,9 +194,6 @@ pub struct ScoreArgs {
     /// Where to write scores.csv, scores.xlsx and scores.json.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -217,9 +211,6 @@ pub struct ParArgs {
     /// Where to write par_points.csv, par_totals.csv and par.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -253,9 +244,6 @@ pub struct CompareArgs {
     /// Where to write compare.csv (or trend.csv, compare_par.csv), the exclusions and compare.xlsx.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -289,9 +277,6 @@ pub struct ReportArgs {
     /// Where to write report.html, charts/ and tables/.
     #[arg(long, default_value = "output/report", value_name = "DIR")]
     pub out: PathBuf,
-    /// Language of headers, labels, charts and the report.
-    #[arg(long, value_enum, env = "CHISO_LANG", default_value_t = Lang::Vi)]
-    pub lang: Lang,
 }
 
 /// The PAR (CCHC) methodology and the seed of its rank simulation.

@@ -17,29 +17,29 @@ pub enum Kind {
 
 impl Kind {
     /// What a valid file of this kind is called.
-    fn what(self) -> &'static str {
+    fn what(self) -> String {
         match self {
-            Kind::Questionnaire => "questionnaire definition",
-            Kind::Methodology => "methodology",
-            Kind::ParMethodology => "PAR methodology",
+            Kind::Questionnaire => crate::msg!("definition.kind.questionnaire"),
+            Kind::Methodology => crate::msg!("definition.kind.methodology"),
+            Kind::ParMethodology => crate::msg!("definition.kind.par"),
         }
     }
 
     /// What an unknown id of this kind is called.
-    fn unknown(self) -> &'static str {
+    fn unknown(self) -> String {
         match self {
-            Kind::Questionnaire => "survey",
-            Kind::Methodology => "methodology",
-            Kind::ParMethodology => "PAR methodology",
+            Kind::Questionnaire => crate::msg!("definition.kind.survey"),
+            Kind::Methodology => crate::msg!("definition.kind.methodology"),
+            Kind::ParMethodology => crate::msg!("definition.kind.par"),
         }
     }
 
     /// Where the shipped ones are listed.
-    fn shipped(self) -> &'static str {
+    fn shipped(self) -> String {
         match self {
-            Kind::Questionnaire => "`chiso surveys` lists the questionnaires",
-            Kind::Methodology => "the shipped ones are sipas, health and education",
-            Kind::ParMethodology => "the shipped one is par-commune",
+            Kind::Questionnaire => crate::msg!("definition.shipped.questionnaire"),
+            Kind::Methodology => crate::msg!("definition.shipped.methodology"),
+            Kind::ParMethodology => crate::msg!("definition.shipped.par"),
         }
     }
 }
@@ -47,25 +47,21 @@ impl Kind {
 /// Why a questionnaire, a methodology or a PAR methodology could not be loaded.
 #[derive(Debug, Error)]
 pub enum DefinitionError {
-    #[error("{file}: not a valid {}: {message}", kind.what())]
+    #[error("{}", crate::msg!("definition.parse", file = file, what = kind.what(), message = message))]
     Parse {
         kind: Kind,
         file: String,
         message: String,
     },
-    #[error("{file}: {message}\n  hint: {hint}")]
+    #[error("{file}: {message}\n  {} {hint}", crate::msg!("cmd.hint"))]
     Invalid {
         file: String,
         message: String,
         hint: String,
     },
-    #[error(
-        "unknown {} `{id}`\n  hint: {}; a path to a .toml file also works",
-        kind.unknown(),
-        kind.shipped()
-    )]
+    #[error("{}", crate::msg!("definition.unknown", what = kind.unknown(), id = id, shipped = kind.shipped()))]
     Unknown { kind: Kind, id: String },
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: {}: {source}", crate::msg!("io.read"))]
     Io {
         file: String,
         source: std::io::Error,

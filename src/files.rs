@@ -33,13 +33,65 @@ const JOURNAL: &str = ".commit";
 #[error("{path}: {action}: {source}")]
 pub struct FileError {
     pub path: String,
-    pub action: &'static str,
+    pub action: Action,
     #[source]
     pub source: std::io::Error,
 }
 
+/// What chiso was doing with a file when the system refused: named in the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Write,
+    Sync,
+    SyncDir,
+    Replace,
+    OpenLock,
+    Lock,
+    CreateOutput,
+    CreateStaging,
+    Read,
+    Remove,
+    /// Moving a finished output into place (the usual cause: it is open in Excel).
+    MoveOutput,
+    RemoveUnfinished,
+    ReadStoreDir,
+    ReadSize,
+    CreateStoreDir,
+    RemoveLeftover,
+    MoveIntoPlace,
+    Open,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::msg;
+        f.write_str(&match self {
+            Action::Create => msg!("io.create"),
+            Action::Write => msg!("io.write"),
+            Action::Sync => msg!("io.sync"),
+            Action::SyncDir => msg!("io.sync_dir"),
+            Action::Replace => msg!("io.replace"),
+            Action::OpenLock => msg!("io.open_lock"),
+            Action::Lock => msg!("io.lock"),
+            Action::CreateOutput => msg!("io.create_output"),
+            Action::CreateStaging => msg!("io.create_staging"),
+            Action::Read => msg!("io.read"),
+            Action::Remove => msg!("io.remove"),
+            Action::MoveOutput => msg!("io.move_output"),
+            Action::RemoveUnfinished => msg!("io.remove_unfinished"),
+            Action::ReadStoreDir => msg!("io.read_store_dir"),
+            Action::ReadSize => msg!("io.read_size"),
+            Action::CreateStoreDir => msg!("io.create_store_dir"),
+            Action::RemoveLeftover => msg!("io.remove_leftover"),
+            Action::MoveIntoPlace => msg!("io.move_into_place"),
+            Action::Open => msg!("io.open"),
+        })
+    }
+}
+
 /// Maps an I/O error to a [`FileError`] naming the path and what was being done.
-pub fn err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> FileError {
+pub fn err(path: &Path, action: Action) -> impl FnOnce(std::io::Error) -> FileError {
     let path = path.display().to_string();
     move |source| FileError {
         path,
@@ -107,15 +159,15 @@ pub fn count_written(path: &Path) {
 
 /// Writes `bytes` to a new file (replacing any there) and syncs it through the same handle.
 pub fn create_synced(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let mut f = File::create(path).map_err(err(path, "cannot create"))?;
-    room_for(bytes.len()).map_err(err(path, "cannot write"))?;
+    let mut f = File::create(path).map_err(err(path, Action::Create))?;
+    room_for(bytes.len()).map_err(err(path, Action::Write))?;
     if let Some(allowed) = budget(bytes.len()) {
         let _ = f.write_all(&bytes[..allowed.min(bytes.len())]);
         let _ = f.sync_all();
         std::process::abort();
     }
-    f.write_all(bytes).map_err(err(path, "cannot write"))?;
-    f.sync_all().map_err(err(path, "cannot sync"))
+    f.write_all(bytes).map_err(err(path, Action::Write))?;
+    f.sync_all().map_err(err(path, Action::Sync))
 }
 
 /// Syncs a finished file to disk through a handle opened for writing.
@@ -124,7 +176,7 @@ pub fn sync_file(path: &Path) -> Result<(), FileError> {
         .write(true)
         .open(path)
         .and_then(|f| f.sync_all())
-        .map_err(err(path, "cannot sync"))
+        .map_err(err(path, Action::Sync))
 }
 
 /// Makes a rename or a new file in `dir` durable. Only Unix has directory syncs: Windows cannot
@@ -134,7 +186,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), FileError> {
     {
         File::open(dir)
             .and_then(|d| d.sync_all())
-            .map_err(err(dir, "cannot sync the directory"))?;
+            .map_err(err(dir, Action::SyncDir))?;
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -153,7 +205,7 @@ pub fn replace(path: &Path, aside_dir: &Path, bytes: &[u8]) -> Result<(), FileEr
     create_synced(&aside, bytes)?;
     if let Err(e) = fs::rename(&aside, path) {
         let _ = fs::remove_file(&aside);
-        return Err(err(path, "cannot replace")(e));
+        return Err(err(path, Action::Replace)(e));
     }
     // A bare file name's parent is "": the current folder.
     sync_dir(match path.parent() {
@@ -179,8 +231,8 @@ pub fn lock(path: &Path) -> Result<File, FileError> {
         .truncate(false)
         .write(true)
         .open(path)
-        .map_err(err(path, "cannot open the lock file"))?;
-    file.lock().map_err(err(path, "cannot lock"))?;
+        .map_err(err(path, Action::OpenLock))?;
+    file.lock().map_err(err(path, Action::Lock))?;
     Ok(file)
 }
 
@@ -199,7 +251,7 @@ impl Outputs {
     /// chiso writing there, finishes or removes what an interrupted one left, and makes a
     /// fresh staging folder.
     pub fn begin(out: &Path) -> Result<Outputs, FileError> {
-        fs::create_dir_all(out).map_err(err(out, "cannot create the output folder"))?;
+        fs::create_dir_all(out).map_err(err(out, Action::CreateOutput))?;
         let lock = lock(&out.join(LOCK_FILE))?;
         recover(out)?;
         let mut n = 0u32;
@@ -208,7 +260,7 @@ impl Outputs {
             match fs::create_dir(&candidate) {
                 Ok(()) => break candidate,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-                Err(e) => return Err(err(&candidate, "cannot create the staging folder")(e)),
+                Err(e) => return Err(err(&candidate, Action::CreateStaging)(e)),
             }
         };
         Ok(Outputs {
@@ -229,7 +281,7 @@ impl Outputs {
         let mut files = Vec::new();
         let mut stack = vec![self.staging.clone()];
         while let Some(d) = stack.pop() {
-            for e in fs::read_dir(&d).map_err(err(&d, "cannot read"))?.flatten() {
+            for e in fs::read_dir(&d).map_err(err(&d, Action::Read))?.flatten() {
                 let p = e.path();
                 if p.is_dir() {
                     stack.push(p);
@@ -245,7 +297,7 @@ impl Outputs {
         sync_dir(&self.staging)?;
         move_all(&self.staging, &self.out, &files)?;
         self.committed = true;
-        fs::remove_dir_all(&self.staging).map_err(err(&self.staging, "cannot remove"))?;
+        fs::remove_dir_all(&self.staging).map_err(err(&self.staging, Action::Remove))?;
         Ok(files.len())
     }
 }
@@ -295,11 +347,8 @@ fn move_all(staging: &Path, out: &Path, journal: &[String]) -> Result<(), FileEr
         }
         let to = out.join(&rel);
         let dir = to.parent().unwrap_or(out).to_path_buf();
-        fs::create_dir_all(&dir).map_err(err(&dir, "cannot create"))?;
-        fs::rename(&from, &to).map_err(err(
-            &to,
-            "cannot move into place (is it open in Excel or another program? close it and run again; the next chiso command writing here finishes the move)",
-        ))?;
+        fs::create_dir_all(&dir).map_err(err(&dir, Action::Create))?;
+        fs::rename(&from, &to).map_err(err(&to, Action::MoveOutput))?;
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
@@ -327,7 +376,7 @@ fn recover(out: &Path) -> Result<(), FileError> {
         if let Some(journal) = journal {
             move_all(&path, out, &journal)?;
         }
-        fs::remove_dir_all(&path).map_err(err(&path, "cannot remove an unfinished output set"))?;
+        fs::remove_dir_all(&path).map_err(err(&path, Action::RemoveUnfinished))?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod instrument;
 pub mod lang;
 pub mod measure;
+pub mod messages;
 pub mod methodology;
 pub mod par;
 pub mod render;

@@ -10,9 +10,9 @@ fn main() -> ExitCode {
         Err(err) => {
             // Never a panic when stderr is closed or full: the exit status still tells.
             let mut e = std::io::stderr();
-            let _ = writeln!(e, "error: {err}");
+            let _ = writeln!(e, "{} {err}", chiso::msg!("cmd.error"));
             for cause in err.chain().skip(1) {
-                let _ = writeln!(e, "  caused by: {cause}");
+                let _ = writeln!(e, "  {} {cause}", chiso::msg!("cmd.caused_by"));
             }
             chiso::cmd::exit_code_of(&err)
         }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use crate::cli::{BatchesAction, BatchesArgs};
+use crate::msg;
 use crate::store::Store;
 
 pub fn run(args: BatchesArgs) -> anyhow::Result<ExitCode> {
@@ -12,12 +13,15 @@ pub fn run(args: BatchesArgs) -> anyhow::Result<ExitCode> {
         let at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let b = store.retract(id, reason, &at)?;
         say!(
-            "batch {} ({} {}, {} rows from {}) withdrawn: it no longer counts; its files stay (chiso batches --all)",
-            b.short_id(),
-            b.survey,
-            b.year,
-            b.accepted,
-            b.source
+            "{}",
+            msg!(
+                "batches.withdrawn",
+                batch = b.short_id(),
+                survey = b.survey,
+                year = b.year,
+                rows = b.accepted,
+                source = b.source
+            )
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -32,17 +36,18 @@ pub fn run(args: BatchesArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if shown.is_empty() {
-        say!("no batches in {}", store.root().display());
+        say!("{}", msg!("batches.none", path = store.root().display()));
         return Ok(ExitCode::SUCCESS);
     }
     say!(
-        "{:<12}  {:<18}  {:>4}  {:>9}  {:>11}  {:<20}  source",
-        "batch",
-        "survey",
-        "year",
-        "accepted",
-        "quarantined",
-        "ingested (UTC)"
+        "{:<12}  {:<18}  {:>4}  {:>9}  {:>11}  {:<20}  {}",
+        msg!("batches.h.batch"),
+        msg!("batches.h.survey"),
+        msg!("batches.h.year"),
+        msg!("batches.h.accepted"),
+        msg!("batches.h.quarantined"),
+        msg!("batches.h.ingested"),
+        msg!("batches.h.source")
     );
     for b in shown {
         say!(
@@ -57,13 +62,16 @@ pub fn run(args: BatchesArgs) -> anyhow::Result<ExitCode> {
         );
         if let Some(r) = &b.retracted {
             say!(
-                "              withdrawn {}: {}{}",
-                r.at,
-                r.reason,
-                r.replaced_by.as_deref().map_or(String::new(), |by| format!(
-                    " (replaced by {})",
-                    &by[..12.min(by.len())]
-                ))
+                "              {}",
+                match r.replaced_by.as_deref() {
+                    Some(by) => msg!(
+                        "batches.was_replaced",
+                        at = r.at,
+                        reason = r.reason,
+                        by = &by[..12.min(by.len())]
+                    ),
+                    None => msg!("batches.was_withdrawn", at = r.at, reason = r.reason),
+                }
             );
         }
     }

@@ -7,12 +7,12 @@ use crate::cli::CompareArgs;
 use crate::compare::{Change, Direction, par_changes};
 use crate::error::UsageError;
 use crate::lang::Lang;
+use crate::msg;
 use crate::par::{self, ParResult};
 use crate::render::compare as out;
 use crate::store::{Manifest, Store};
 
-pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.lang;
+pub fn run(args: CompareArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
     let outputs = crate::files::Outputs::begin(&args.out)?;
@@ -28,10 +28,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     years.sort_unstable();
     years.dedup();
     if years.len() < 2 {
-        return Err(UsageError(
-            "compare needs two years: --from YYYY --to YYYY, or --years Y1,Y2[,Y3...]\n  hint: e.g. chiso compare --survey sipas --from 2025 --to 2026".into(),
-        )
-        .into());
+        return Err(UsageError(msg!("compare.two_years")).into());
     }
     let scored = years
         .iter()
@@ -82,21 +79,31 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     outputs.commit()?;
     say!(
-        "{id} {}: {n} changes tested ({up} up, {down} down at 5 % after Benjamini–Hochberg); {} left out",
-        years
-            .iter()
-            .map(|y| y.to_string())
-            .collect::<Vec<_>>()
-            .join(" → "),
-        excluded.len()
+        "{}",
+        msg!(
+            "compare.summary",
+            survey = id,
+            years = years
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(" → "),
+            tested = n,
+            up = up,
+            down = down,
+            excluded = excluded.len()
+        )
     );
     for y in &scored {
         say!("  {}: {} ({})", y.year, y.inst.id, y.inst.version);
     }
     say!(
-        "wrote {} (and {}, compare.xlsx)",
-        main.display(),
-        excluded_path.display()
+        "{}",
+        msg!(
+            "compare.wrote",
+            path = main.display(),
+            excluded = excluded_path.display()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -115,10 +122,7 @@ fn run_par(
         args.assessment_from.as_ref(),
         args.assessment_to.as_ref(),
     ) else {
-        return Err(UsageError(
-            "compare --par needs --from, --to, --assessment-from and --assessment-to".into(),
-        )
-        .into());
+        return Err(UsageError(msg!("compare.par_needs")).into());
     };
     let method = par::load(&args.par_method.method)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
@@ -132,7 +136,16 @@ fn run_par(
     let path = args.out.join("compare_par.csv");
     out::write_par_changes(outputs.dir(), &method.id, (from, to), &rows, lang)?;
     outputs.commit()?;
-    say!("{} {from} → {to}: {} units", method.id, rows.len());
+    say!(
+        "{}",
+        msg!(
+            "compare.par_summary",
+            method = method.id,
+            from = from,
+            to = to,
+            units = rows.len()
+        )
+    );
     for r in &rows {
         say!(
             "  {:<20} {:>7} → {:>7}  {:+.2} [{:+.2}, {:+.2}]  {}",
@@ -142,9 +155,9 @@ fn run_par(
             r.index_change.unwrap_or(f64::NAN),
             r.ci_low.unwrap_or(f64::NAN),
             r.ci_high.unwrap_or(f64::NAN),
-            Direction::code_of(r.direction)
+            r.direction.map_or("—", |d| d.label(lang))
         );
     }
-    say!("wrote {} (and compare.xlsx)", path.display());
+    say!("{}", msg!("compare.par_wrote", path = path.display()));
     Ok(ExitCode::SUCCESS)
 }

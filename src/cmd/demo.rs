@@ -5,14 +5,24 @@ use std::time::Instant;
 
 use crate::cli::DemoArgs;
 
-pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: DemoArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let done = crate::demo::run(&args.out, &mut |line| say!("{line}"))?;
-    say!("report: {} ({} charts)", done.report.display(), done.charts);
+    let done = crate::demo::run(&args.out, lang, &mut |line| say!("{line}"))?;
     say!(
-        "\ndemo finished in {:.1} s. The report: {}",
-        started.elapsed().as_secs_f64(),
-        done.report.display()
+        "{}",
+        crate::msg!(
+            "demo.report",
+            path = done.report.display(),
+            charts = done.charts
+        )
+    );
+    say!(
+        "\n{}",
+        crate::msg!(
+            "demo.finished",
+            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+            path = done.report.display()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

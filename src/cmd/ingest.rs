@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use super::{exit, print_summary, read_options, report_refusal};
 use crate::cli::IngestArgs;
 use crate::ingest::{CheckOptions, FileOutcome, ingest_files};
+use crate::msg;
 use crate::store::Store;
 
 pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
@@ -23,12 +24,13 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         keep_ids: false,
         bad_answer: args.read.bad_answer,
     };
+    let reason = args
+        .reason
+        .clone()
+        .unwrap_or_else(|| msg!("ingest.default_reason"));
     let replaces = args.replaces.as_deref().map(|id| crate::ingest::Replaces {
         id,
-        reason: args
-            .reason
-            .as_deref()
-            .unwrap_or("replaced by a corrected batch"),
+        reason: &reason,
     });
     let run = ingest_files(&store, &opts, &args.files, replaces)?;
     let mut code = exit::OK;
@@ -40,25 +42,34 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
                 batch,
                 ingested_at,
             } => say!(
-                "{file}: already stored as batch {batch} (ingested {ingested_at}): nothing changed"
+                "{}",
+                msg!(
+                    "ingest.already_stored",
+                    file = file,
+                    batch = batch,
+                    at = ingested_at
+                )
             ),
             FileOutcome::Repeated { file } => {
-                say!("{file}: same content as an earlier file of this run: skipped")
+                say!("{}", msg!("ingest.repeated", file = file))
             }
             FileOutcome::Checked { batch, entry } if run.stored => {
                 print_summary(batch, args.read.show);
                 say!(
-                    "  stored as batch {} in {}",
-                    entry.short_id(),
-                    store.root().display()
+                    "{}",
+                    msg!(
+                        "ingest.stored_as",
+                        batch = entry.short_id(),
+                        store = store.root().display()
+                    )
                 );
                 if let Some(old) = &args.replaces {
-                    say!("  it replaces batch {old}, which no longer counts (chiso batches --all)");
+                    say!("{}", msg!("ingest.replaces", batch = old));
                 }
                 if let Some(q) = &entry.quarantine_file {
                     say!(
-                        "  quarantined rows and reasons: {}",
-                        store.path_of(q).display()
+                        "{}",
+                        msg!("ingest.quarantine_file", path = store.path_of(q).display())
                     );
                     code = exit::QUARANTINED;
                 }
@@ -71,9 +82,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             store.remove_unused(existed)?;
         }
         tell!(
-            "nothing stored: {} of {} file(s) refused",
-            run.refused,
-            args.files.len()
+            "{}",
+            msg!(
+                "ingest.nothing_stored",
+                refused = run.refused,
+                files = args.files.len()
+            )
         );
         return Ok(ExitCode::from(exit::REFUSED));
     }

@@ -56,17 +56,19 @@ pub mod exit {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = cli.lang;
+    crate::messages::set_lang(lang);
     match cli.command {
-        Command::Demo(a) => demo::run(a),
+        Command::Demo(a) => demo::run(a, lang),
         Command::Ingest(a) => ingest::run(a),
         Command::Validate(a) => validate::run(a),
-        Command::Score(a) => score::run(a),
-        Command::Par(a) => par::run(a),
-        Command::Compare(a) => compare::run(a),
-        Command::Report(a) => report::run(a),
-        Command::Template(a) => template::run(a),
+        Command::Score(a) => score::run(a, lang),
+        Command::Par(a) => par::run(a, lang),
+        Command::Compare(a) => compare::run(a, lang),
+        Command::Report(a) => report::run(a, lang),
+        Command::Template(a) => template::run(a, lang),
         Command::Batches(a) => batches::run(a),
-        Command::Surveys(a) => surveys::run(a),
+        Command::Surveys(a) => surveys::run(a, lang),
     }
 }
 
@@ -91,51 +93,54 @@ fn read_options(r: &ReadArgs) -> ReadOptions {
 }
 
 fn report_refusal(r: &Refusal) {
-    tell!("error: {r}");
+    tell!("{} {r}", crate::msg!("cmd.error"));
     if !matches!(r, Refusal::Store { .. }) {
-        tell!("  the file was refused whole; fix it and run again");
+        tell!("{}", crate::msg!("refusal.whole"));
     }
 }
 
 /// The summary of one checked file, and its first problems on stderr.
 fn print_summary(b: &CheckedBatch, show: usize) {
+    use crate::msg;
     say!("{} ({})", b.file, b.format);
-    say!("  rows read     {:>9}", b.rows_read);
-    say!("  accepted      {:>9}", b.accepted);
+    say!("  {:<20} {:>9}", msg!("summary.rows_read"), b.rows_read);
+    say!("  {:<20} {:>9}", msg!("summary.accepted"), b.accepted);
     let reasons: Vec<String> = b
         .by_rule
         .iter()
         .map(|(r, n)| format!("{} {n}", r.code()))
         .collect();
+    let quarantined = msg!("summary.quarantined");
     if reasons.is_empty() {
-        say!("  quarantined   {:>9}", b.quarantined_rows);
+        say!("  {quarantined:<20} {:>9}", b.quarantined_rows);
     } else if b.blanked_answers == 0 {
         say!(
-            "  quarantined   {:>9}   ({})",
+            "  {quarantined:<20} {:>9}   ({})",
             b.quarantined_rows,
             reasons.join(", ")
         );
     } else {
-        say!("  quarantined   {:>9}", b.quarantined_rows);
+        say!("  {quarantined:<20} {:>9}", b.quarantined_rows);
         say!(
-            "  answers left blank {:>5}   (the forms kept; every problem is in the quarantine file: {})",
+            "  {:<20} {:>9}   ({})",
+            msg!("summary.blanked"),
             b.blanked_answers,
-            reasons.join(", ")
+            msg!("summary.blanked_note", rules = reasons.join(", "))
         );
     }
     if b.blank_rows > 0 {
-        say!("  blank rows skipped {:>4}", b.blank_rows);
+        say!("  {:<20} {:>9}", msg!("summary.blank_rows"), b.blank_rows);
     }
     if !b.ignored_columns.is_empty() {
         say!(
-            "warning: columns not in the questionnaire, ignored: {}",
-            b.ignored_columns.join(", ")
+            "{}",
+            msg!("summary.ignored", columns = b.ignored_columns.join(", "))
         );
     }
     if !b.pii_dropped.is_empty() {
         say!(
-            "note: columns identifying people not stored (use --keep-pii to keep them): {}",
-            b.pii_dropped.join(", ")
+            "{}",
+            msg!("summary.pii_dropped", columns = b.pii_dropped.join(", "))
         );
     }
     let mut hinted = HashSet::new();
@@ -149,14 +154,17 @@ fn print_summary(b: &CheckedBatch, show: usize) {
             v.rule.code()
         );
         if hinted.insert(v.rule) {
-            tell!("  hint: {}", v.rule.hint());
+            tell!("  {} {}", msg!("cmd.hint"), v.rule.hint());
         }
     }
     if b.violations.len() > show {
         tell!(
-            "{}: … and {} more problems",
-            b.file,
-            b.violations.len() - show
+            "{}",
+            msg!(
+                "summary.more_problems",
+                file = b.file,
+                count = b.violations.len() - show
+            )
         );
     }
 }

@@ -4,25 +4,22 @@ use std::process::ExitCode;
 
 use crate::annual::StoreSurveys;
 use crate::cli::ParArgs;
+use crate::msg;
 use crate::par;
 use crate::store::Store;
 
-pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ParArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let method = par::load(&args.par_method.method)?;
     let assessment = par::assessment::read(&args.assessment, &method)?;
     if assessment.entries.is_empty() {
         // A file refused (exit 1), as README says: the data is wrong, not the command line.
-        anyhow::bail!(
-            "{}: the assessment has no rows\n  hint: one row per unit and criterion: unit_id,criterion,self_score,appraised_score,note",
-            args.assessment.display()
-        );
+        anyhow::bail!(msg!("par.no_rows", file = args.assessment.display()));
     }
     let store = Store::open(&args.store.store)?;
     let surveys = StoreSurveys::load(&store, &store.manifest()?, &method, args.year)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
     let result = par::compute(&method, &assessment, &surveys, seed);
     let outputs = crate::files::Outputs::begin(&args.out)?;
-    let lang = args.lang;
     crate::render::par::write_all(outputs.dir(), args.year, &method, &result, lang)?;
     outputs.commit()?;
     let assessed = assessment.units();
@@ -33,24 +30,30 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
         .collect();
     if !unassessed.is_empty() {
         tell!(
-            "note: {} unit(s) have survey answers but no assessment rows and get no index: {}",
-            unassessed.len(),
-            unassessed.join(", ")
+            "{}",
+            msg!(
+                "par.unassessed",
+                count = unassessed.len(),
+                units = unassessed.join(", ")
+            )
         );
     }
     let flagged = result.totals.iter().filter(|t| !t.flag.is_empty()).count();
     say!(
-        "{} {}: {} units ({}), {} flagged",
-        method.id,
-        args.year,
-        result.totals.len(),
-        method.title_vi,
-        flagged
+        "{}",
+        msg!(
+            "par.summary",
+            method = method.id,
+            year = args.year,
+            units = result.totals.len(),
+            title = lang.pick(&method.title_vi, &method.title_en),
+            flagged = flagged
+        )
     );
     for t in &result.totals {
         let shown = |x: Option<f64>| {
             x.map_or("—".to_string(), |x| {
-                format!("{:.*}", method.decimals as usize, x)
+                crate::lang::number(x, method.decimals as usize, lang)
             })
         };
         say!(
@@ -58,7 +61,7 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
             t.unit_id,
             shown(t.index_pct),
             t.band.as_deref().unwrap_or("—"),
-            lang.pick("hạng", "rank"),
+            msg!("par.rank"),
             t.rank.map_or("—".into(), |r| r.to_string()),
             t.rank_low.map_or("—".into(), |r| r.to_string()),
             t.rank_high.map_or("—".into(), |r| r.to_string()),
@@ -70,8 +73,11 @@ pub fn run(args: ParArgs) -> anyhow::Result<ExitCode> {
         );
     }
     say!(
-        "wrote {} (and par_points.csv, par.xlsx)",
-        args.out.join("par_totals.csv").display()
+        "{}",
+        msg!(
+            "par.wrote",
+            path = args.out.join("par_totals.csv").display()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

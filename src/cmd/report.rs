@@ -7,7 +7,7 @@ use crate::cli::ReportArgs;
 use crate::files::Outputs;
 use crate::store::Store;
 
-pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ReportArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.store)?;
     let review = review(
         &store,
@@ -22,18 +22,21 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         },
     )?;
     for note in &review.left_out {
-        tell!("note: left out of the report: {note}");
+        tell!("{}", crate::msg!("report.left_out", note = note));
     }
     // Everything is written into a staging folder and moved into --out together at the end.
     let outputs = Outputs::begin(&args.out)?;
-    let written = crate::render::report::write(&review, outputs.dir(), args.lang)?;
+    let written = crate::render::report::write(&review, outputs.dir(), lang)?;
     outputs.commit()?;
     say!(
-        "report: {} ({} charts as PNG and SVG in {}, tables in {})",
-        args.out.join("report.html").display(),
-        written.charts,
-        args.out.join("charts").display(),
-        args.out.join("tables").display()
+        "{}",
+        crate::msg!(
+            "report.wrote",
+            path = args.out.join("report.html").display(),
+            charts = written.charts,
+            charts_dir = args.out.join("charts").display(),
+            tables_dir = args.out.join("tables").display()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,11 @@ use anyhow::Context as _;
 
 use crate::cli::ScoreArgs;
 use crate::estimate;
+use crate::msg;
 use crate::render::scores::{self, TableContext};
 use crate::store::Store;
 
-pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let inst = crate::annual::instrument_for(&args.survey.survey, Some(args.survey.year))?;
     let method_name = args.method.clone().unwrap_or_else(|| inst.method.clone());
     let method = crate::methodology::load(&method_name)?;
@@ -18,10 +19,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let manifest = store.manifest()?;
     let rows = store.scan(&manifest, &inst.id, args.survey.year)?;
     let estimates = estimate::score(rows, &inst, &method)
-        .with_context(|| format!("scoring {} {}", inst.id, args.survey.year))?;
+        .with_context(|| msg!("score.scoring", survey = inst.id, year = args.survey.year))?;
     let outputs = crate::files::Outputs::begin(&args.out)?;
     let stage = outputs.dir();
-    let lang = args.lang;
     let labels = inst.labels(lang);
     let ctx = TableContext {
         year: args.survey.year,
@@ -41,15 +41,18 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         .len();
     let flagged = estimates.iter().filter(|e| !e.flag.is_empty()).count();
     say!(
-        "{} {}: {} figures for {} units and ALL ({}, {}); {} flagged",
-        inst.id,
-        args.survey.year,
-        estimates.len(),
-        units.saturating_sub(1),
-        method.id,
-        method.title_vi,
-        flagged
+        "{}",
+        msg!(
+            "score.summary",
+            survey = inst.id,
+            year = args.survey.year,
+            figures = estimates.len(),
+            units = units.saturating_sub(1),
+            method = method.id,
+            title = lang.pick(&method.title_vi, &method.title_en),
+            flagged = flagged
+        )
     );
-    say!("wrote {} (and scores.xlsx, scores.json)", csv.display());
+    say!("{}", msg!("score.wrote", path = csv.display()));
     Ok(ExitCode::SUCCESS)
 }

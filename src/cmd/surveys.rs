@@ -8,29 +8,28 @@ use anyhow::Context as _;
 use crate::cli::SurveysArgs;
 use crate::error::UsageError;
 use crate::instrument::{self, Instrument};
+use crate::msg;
 
-pub fn run(args: SurveysArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: SurveysArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let Some(id) = &args.survey else {
         return list(args.json);
     };
     let inst = instrument::load(id)?;
     if let Some(path) = &args.export {
         if path.exists() {
-            return Err(UsageError(format!(
-                "{} exists; chiso does not overwrite it\n  hint: choose a new file name (it may hold your edits)",
-                path.display()
-            ))
-            .into());
+            return Err(UsageError(msg!("surveys.exists", path = path.display())).into());
         }
         let text = instrument::definition_text(id)?;
         crate::files::replace_beside(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .with_context(|| msg!("cmd.cannot_write", path = path.display()))?;
         say!(
-            "wrote {} ({} {}): edit it (a new `id`, your headers), then use it with --survey {}",
-            path.display(),
-            inst.id,
-            inst.version,
-            path.display()
+            "{}",
+            msg!(
+                "surveys.exported",
+                path = path.display(),
+                survey = inst.id,
+                version = inst.version
+            )
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -38,7 +37,7 @@ pub fn run(args: SurveysArgs) -> anyhow::Result<ExitCode> {
         say!("{:#}", instrument::describe(&inst));
         return Ok(ExitCode::SUCCESS);
     }
-    show(&inst, args.lang);
+    show(&inst, lang);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -50,13 +49,14 @@ fn list(json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     say!(
-        "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  title",
-        "survey",
-        "version",
-        "years",
-        "elements",
-        "items",
-        "questions"
+        "{:<22}  {:<26}  {:<9}  {:>8}  {:>5}  {:>9}  {}",
+        msg!("surveys.h.survey"),
+        msg!("surveys.h.version"),
+        msg!("surveys.h.years"),
+        msg!("surveys.h.elements"),
+        msg!("surveys.h.items"),
+        msg!("surveys.h.questions"),
+        msg!("surveys.h.title")
     );
     for i in all {
         say!(
@@ -68,11 +68,14 @@ fn list(json: bool) -> anyhow::Result<ExitCode> {
             i.scored_items().count(),
             i.questions.len(),
             i.title_vi,
-            if i.modelled { " (modelled)" } else { "" }
+            if i.modelled {
+                msg!("surveys.modelled")
+            } else {
+                String::new()
+            }
         );
     }
-    say!("\nitems: questions scored under an element; questions: all, including optional ones");
-    say!("one questionnaire: chiso surveys ID (--json, or --export FILE.toml to edit a copy)");
+    say!("\n{}", msg!("surveys.list_note"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -88,13 +91,17 @@ fn show(inst: &Instrument, lang: crate::lang::Lang) {
     );
     say!("{}", lang.pick(&inst.title_vi, &inst.title_en));
     say!("{}", inst.legal_basis);
-    say!("\ncolumns (header in the file):");
+    say!("\n{}", msg!("surveys.columns"));
     for c in crate::instrument::StandardColumn::ALL {
         say!(
             "  {:<16} {}{}",
             c.name(),
             inst.header_of(c),
-            if c.required() { "  (required)" } else { "" }
+            if c.required() {
+                msg!("surveys.required")
+            } else {
+                String::new()
+            }
         );
     }
     for c in &inst.columns {
@@ -107,9 +114,9 @@ fn show(inst: &Instrument, lang: crate::lang::Lang) {
                 .as_ref()
                 .map_or(String::new(), |v| format!("  [{}]", v.join(", "))),
             if c.pii {
-                "  (identifies a person: not stored without --keep-pii)"
+                msg!("surveys.pii")
             } else {
-                ""
+                String::new()
             }
         );
     }
@@ -123,11 +130,7 @@ fn show(inst: &Instrument, lang: crate::lang::Lang) {
             )
         })
         .collect();
-    groups.push((
-        None,
-        lang.pick("không tính vào chỉ số", "outside the index")
-            .to_string(),
-    ));
+    groups.push((None, msg!("surveys.outside_index")));
     for (code, title) in groups {
         let qs: Vec<_> = inst
             .questions
@@ -155,14 +158,18 @@ fn show(inst: &Instrument, lang: crate::lang::Lang) {
                 if s.not_applicable.is_empty() {
                     String::new()
                 } else {
-                    format!("; NA {:?}", s.not_applicable)
+                    msg!("surveys.na", codes = format!("{:?}", s.not_applicable))
                 },
                 if s.no_answer.is_empty() {
                     String::new()
                 } else {
-                    format!("; blank {:?}", s.no_answer)
+                    msg!("surveys.blank", codes = format!("{:?}", s.no_answer))
                 },
-                if q.optional { " optional" } else { "" },
+                if q.optional {
+                    msg!("surveys.optional")
+                } else {
+                    String::new()
+                },
                 lang.pick(&q.vi, &q.en)
             );
         }

@@ -41,6 +41,6 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    say!("nothing stored (validate only)");
+    say!("{}", crate::msg!("validate.nothing_stored"));
     Ok(ExitCode::from(code))
 }

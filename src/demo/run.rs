@@ -37,36 +37,31 @@ fn fresh_store(out: &Path) -> anyhow::Result<PathBuf> {
             .iter()
             .find(|b| !b.source.starts_with(&samples))
         {
-            return Err(UsageError(format!(
-                "{} holds batches that are not the demo's (e.g. {}), so the demo will not replace it\n  hint: choose another --out for the demo",
-                store_dir.display(),
-                b.source
+            return Err(UsageError(crate::msg!(
+                "demo.not_ours",
+                path = store_dir.display(),
+                source = b.source
             ))
             .into());
         }
         std::fs::remove_dir_all(&store_dir)
-            .with_context(|| format!("cannot remove the old demo store {}", store_dir.display()))?;
+            .with_context(|| crate::msg!("demo.cannot_remove", path = store_dir.display()))?;
     } else if store_dir.exists() {
-        return Err(UsageError(format!(
-            "{} exists and is not a chiso store\n  hint: choose another --out, or move it away",
-            store_dir.display()
-        ))
-        .into());
+        return Err(UsageError(crate::msg!("demo.not_a_store", path = store_dir.display())).into());
     }
     Ok(store_dir)
 }
 
 /// Runs the demo into `out`; `say` is told each step's outcome.
-pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
-    let lang = Lang::Vi;
+pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
     let store_dir = fresh_store(out)?;
     let files = super::write_samples(&out.join("batches"))?;
-    say(format!(
-        "wrote {} sample files for {} communes and {} years to {}",
-        files.len(),
-        COMMUNES.len(),
-        YEARS.len(),
-        out.join("batches").display()
+    say(crate::msg!(
+        "demo.samples",
+        files = files.len(),
+        communes = COMMUNES.len(),
+        years = YEARS.len(),
+        path = out.join("batches").display()
     ));
     let store = Store::open_or_create(&store_dir)?;
     for (survey, year, path) in files.iter().filter(|(s, _, _)| s != "assessment") {
@@ -83,11 +78,14 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
         let run = ingest_files(&store, &opts, std::slice::from_ref(path), None)?;
         for f in &run.files {
             match f {
-                FileOutcome::Checked { batch, .. } if run.stored => say(format!(
-                    "ingest {survey} {year}: {} rows accepted, {} quarantined",
-                    batch.accepted, batch.quarantined_rows
+                FileOutcome::Checked { batch, .. } if run.stored => say(crate::msg!(
+                    "demo.ingested",
+                    survey = survey,
+                    year = year,
+                    accepted = batch.accepted,
+                    quarantined = batch.quarantined_rows
                 )),
-                FileOutcome::Refused(r) => anyhow::bail!("demo step `ingest`: {r}"),
+                FileOutcome::Refused(r) => anyhow::bail!(crate::msg!("demo.refused", refusal = r)),
                 _ => {}
             }
         }
@@ -120,10 +118,13 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
             lang,
         )?;
         outputs.commit()?;
-        say(format!(
-            "score and compare {survey}: {} figures in {last}, {} changes {first}–{last}",
-            y.estimates.len(),
-            changes[0].len()
+        say(crate::msg!(
+            "demo.scored",
+            survey = survey,
+            figures = y.estimates.len(),
+            last = last,
+            changes = changes[0].len(),
+            first = first
         ));
     }
     let method = crate::par::load("par-commune")?;
@@ -136,7 +137,7 @@ pub fn run(out: &Path, say: &mut dyn FnMut(String)) -> anyhow::Result<DemoRun> {
         let outputs = Outputs::begin(&out.join("par").join(y.to_string()))?;
         crate::render::par::write_all(outputs.dir(), y, &method, &r, lang)?;
         outputs.commit()?;
-        say(format!("par {y}: {} units", r.totals.len()));
+        say(crate::msg!("demo.par", year = y, units = r.totals.len()));
         results.push(r);
     }
     let rows = par_changes(&results[0], &results[results.len() - 1], method.ci_level);

@@ -17,17 +17,11 @@ use crate::methodology::LonelyPsu;
 
 #[derive(Debug, Error)]
 pub enum DesignError {
-    #[error(
-        "stratum \"{0}\" has only one PSU, so its sampling variance cannot be estimated\n  hint: merge it with a similar stratum, or set lonely_psu = \"remove\", \"certainty\" or \"adjust\" in the methodology"
-    )]
+    #[error("{}", crate::msg!("design.lonely_psu", stratum = _0))]
     LonelyPsu(String),
-    #[error(
-        "stratum \"{stratum}\": fpc differs between rows ({a} and {b})\n  hint: fpc is a property of the stratum: give every row of a stratum the same value"
-    )]
+    #[error("{}", crate::msg!("design.fpc_varies", stratum = stratum, a = a, b = b))]
     FpcVaries { stratum: String, a: f64, b: f64 },
-    #[error(
-        "stratum \"{stratum}\": fpc {fpc} is smaller than the {n} PSUs sampled in it\n  hint: fpc is the number of PSUs in the stratum's population, or the sampling fraction (≤ 1)"
-    )]
+    #[error("{}", crate::msg!("design.fpc_too_small", stratum = stratum, fpc = fpc, n = n))]
     FpcTooSmall { stratum: String, fpc: f64, n: usize },
 }
 

@@ -33,7 +33,7 @@ use totals::{Totals, Vars};
 pub enum EstimateError {
     #[error(transparent)]
     Design(#[from] DesignError),
-    #[error("reading the stored answers: {0}")]
+    #[error("{}", crate::msg!("estimate.reading", error = _0))]
     Polars(#[from] PolarsError),
 }
 

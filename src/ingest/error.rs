@@ -4,22 +4,21 @@
 use thiserror::Error;
 
 /// A file that cannot be read as a table of this questionnaire: nothing of it is stored.
+/// Its words are in the message catalogue (`messages/catalogue.toml`, `refusal.*`).
 #[derive(Debug, Error)]
 pub enum Refusal {
-    #[error("{file}: cannot read the file: {message}")]
-    Io { file: String, message: String },
+    Io {
+        file: String,
+        message: String,
+    },
     /// Writing the store failed while this file was being stored: the file itself is fine.
-    #[error(
-        "{file}: could not be stored: {message}\n  hint: the file is fine; free disk space or fix the store folder's permissions, then run again (nothing was stored)"
-    )]
-    Store { file: String, message: String },
-    #[error(
-        "{file}: the file is empty\n  hint: export the sheet again; the first line must be the header"
-    )]
-    Empty { file: String },
-    #[error(
-        "{file}: this workbook is the template of {made_for}, not of {survey}\n  hint: ingest it with --survey {made_for_id}, or type the forms into a template made with `chiso template --survey {survey_id}`"
-    )]
+    Store {
+        file: String,
+        message: String,
+    },
+    Empty {
+        file: String,
+    },
     WrongTemplate {
         file: String,
         made_for: String,
@@ -27,41 +26,38 @@ pub enum Refusal {
         survey: String,
         survey_id: String,
     },
-    #[error(
-        "{file}: binary content (a NUL byte at byte {offset}), not a table\n  hint: give a CSV or tab-separated text export, or an .xlsx workbook"
-    )]
-    Binary { file: String, offset: u64 },
-    #[error("{file}{}: not valid {encoding} text\n  hint: save the file as UTF-8 (Excel: \"CSV UTF-8\"), or name its encoding with --encoding windows-1258", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Binary {
+        file: String,
+        offset: u64,
+    },
     Undecodable {
         file: String,
         encoding: String,
         line: Option<u64>,
     },
-    #[error(
-        "unknown encoding `{label}`\n  hint: use a WHATWG label such as windows-1258, windows-1252 or utf-16le"
-    )]
-    UnknownEncoding { label: String },
-    #[error(
-        "{file}:{line}: a quote opened on this line is never closed, so the rest of the file would be one field\n  hint: close the quote, or double a quote that belongs inside a field (\"\")"
-    )]
-    UnterminatedQuote { file: String, line: u64 },
-    #[error("{file}: {message}")]
-    Csv { file: String, message: String },
-    #[error("{file}: cannot read the workbook: {message}")]
-    Workbook { file: String, message: String },
-    #[error("{file}: no sheet named \"{sheet}\"; the workbook has: {}\n  hint: pass one of them with --sheet", sheets.join(", "))]
+    UnknownEncoding {
+        label: String,
+    },
+    UnterminatedQuote {
+        file: String,
+        line: u64,
+    },
+    Csv {
+        file: String,
+        message: String,
+    },
+    Workbook {
+        file: String,
+        message: String,
+    },
     NoSuchSheet {
         file: String,
         sheet: String,
         sheets: Vec<String>,
     },
-    #[error(
-        "{file}:1: the header has no data rows below it\n  hint: a batch needs at least one answered form"
-    )]
-    NoDataRows { file: String },
-    #[error(
-        "{file}:{line}: required column `{column}` is missing (looked for the header \"{header}\")\n  hint: {hint}"
-    )]
+    NoDataRows {
+        file: String,
+    },
     MissingColumn {
         file: String,
         /// The header's line (a workbook's header row).
@@ -70,9 +66,6 @@ pub enum Refusal {
         header: String,
         hint: String,
     },
-    #[error(
-        "{file}:{line}: columns {first} and {second} both have the header \"{header}\"\n  hint: each header may appear once; rename or remove one of them"
-    )]
     DuplicateHeader {
         line: u64,
         file: String,
@@ -80,6 +73,96 @@ pub enum Refusal {
         first: usize,
         second: usize,
     },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::msg;
+        let text = match self {
+            Refusal::Io { file, message } => msg!("refusal.io", file = file, message = message),
+            Refusal::Store { file, message } => {
+                msg!("refusal.store", file = file, message = message)
+            }
+            Refusal::Empty { file } => msg!("refusal.empty", file = file),
+            Refusal::WrongTemplate {
+                file,
+                made_for,
+                made_for_id,
+                survey,
+                survey_id,
+            } => msg!(
+                "refusal.wrong_template",
+                file = file,
+                made_for = made_for,
+                made_for_id = made_for_id,
+                survey = survey,
+                survey_id = survey_id
+            ),
+            Refusal::Binary { file, offset } => {
+                msg!("refusal.binary", file = file, offset = offset)
+            }
+            Refusal::Undecodable {
+                file,
+                encoding,
+                line,
+            } => msg!(
+                "refusal.undecodable",
+                file = format!(
+                    "{file}{}",
+                    line.map(|l| format!(":{l}")).unwrap_or_default()
+                ),
+                encoding = encoding
+            ),
+            Refusal::UnknownEncoding { label } => msg!("refusal.unknown_encoding", label = label),
+            Refusal::UnterminatedQuote { file, line } => {
+                msg!("refusal.unterminated_quote", file = file, line = line)
+            }
+            Refusal::Csv { file, message } => format!("{file}: {message}"),
+            Refusal::Workbook { file, message } => {
+                msg!("refusal.workbook", file = file, message = message)
+            }
+            Refusal::NoSuchSheet {
+                file,
+                sheet,
+                sheets,
+            } => msg!(
+                "refusal.no_such_sheet",
+                file = file,
+                sheet = sheet,
+                sheets = sheets.join(", ")
+            ),
+            Refusal::NoDataRows { file } => msg!("refusal.no_data_rows", file = file),
+            Refusal::MissingColumn {
+                file,
+                line,
+                column,
+                header,
+                hint,
+            } => msg!(
+                "refusal.missing_column",
+                file = file,
+                line = line,
+                column = column,
+                header = header,
+                hint = hint
+            ),
+            Refusal::DuplicateHeader {
+                line,
+                file,
+                header,
+                first,
+                second,
+            } => msg!(
+                "refusal.duplicate_header",
+                file = file,
+                line = line,
+                header = header,
+                first = first,
+                second = second
+            ),
+        };
+        f.write_str(&text)
+    }
 }
 
 /// The rules a row can break. The code (`snake_case`) appears in quarantine files and summaries.
@@ -120,39 +203,22 @@ impl Rule {
     }
 
     /// What to do about it, shown under the first violation of each rule.
-    pub fn hint(self) -> &'static str {
+    pub fn hint(self) -> String {
+        use crate::msg;
         match self {
-            Rule::WrongFieldCount => {
-                "the row has more or fewer fields than the header: look for a stray delimiter or a missing one"
-            }
-            Rule::FieldTooLong => "a field this long is not an answer: check the export",
-            Rule::EmptyId => "every form needs its respondent_id and unit_id",
-            Rule::DuplicateId => "respondent_id must be unique: renumber one of the forms",
-            Rule::AlreadyStored => {
-                "this respondent is already in the store for this survey and year (`chiso batches` lists the batches)"
-            }
-            Rule::NotInteger => {
-                "answers are whole-number codes of the scale; leave the cell blank for no answer"
-            }
-            Rule::OutOfScale => {
-                "use a code of the scale, blank for no answer, or the not-applicable code"
-            }
-            Rule::BadWeight => {
-                "weights are positive numbers up to 1e12; drop the column if the sample is self-weighting"
-            }
-            Rule::BadFpc => {
-                "fpc is the population size (≥ 1) or the sampling fraction (0 < f ≤ 1) of the stratum"
-            }
-            Rule::MissingDesign => "a design column, once present, must be filled on every row",
-            Rule::YearMismatch => {
-                "the row's year differs from --year: ingest it under its own year"
-            }
-            Rule::UnknownCategory => {
-                "use one of the values the questionnaire declares for this column"
-            }
-            Rule::BadUnitId => {
-                "a unit name has at most 100 characters, and `ALL` stands for all units together: name the commune, agency or school"
-            }
+            Rule::WrongFieldCount => msg!("rule.wrong_field_count"),
+            Rule::FieldTooLong => msg!("rule.field_too_long"),
+            Rule::EmptyId => msg!("rule.empty_id"),
+            Rule::DuplicateId => msg!("rule.duplicate_id"),
+            Rule::AlreadyStored => msg!("rule.already_stored"),
+            Rule::NotInteger => msg!("rule.not_integer"),
+            Rule::OutOfScale => msg!("rule.out_of_scale"),
+            Rule::BadWeight => msg!("rule.bad_weight"),
+            Rule::BadFpc => msg!("rule.bad_fpc"),
+            Rule::MissingDesign => msg!("rule.missing_design"),
+            Rule::YearMismatch => msg!("rule.year_mismatch"),
+            Rule::UnknownCategory => msg!("rule.unknown_category"),
+            Rule::BadUnitId => msg!("rule.bad_unit_id"),
         }
     }
 }

@@ -56,7 +56,7 @@ pub fn ingest_files(
     let inst = opts.instrument;
     let year = opts
         .year
-        .context("ingest needs the survey year of the batches")?;
+        .with_context(|| crate::msg!("ingest.needs_year"))?;
     let lock = store.lock()?;
     let mut manifest = store.manifest()?;
     store.sweep(&lock, &manifest)?;
@@ -66,20 +66,21 @@ pub fn ingest_files(
                 .find_prefix(r.id)
                 .map_err(crate::store::StoreError::Batch)?;
             if let Some(x) = &b.retracted {
-                anyhow::bail!(crate::store::StoreError::Batch(format!(
-                    "batch {} was already withdrawn on {}: {}\n  hint: ingest the corrected file without --replaces",
-                    b.short_id(),
-                    x.at,
-                    x.reason
+                anyhow::bail!(crate::store::StoreError::Batch(crate::msg!(
+                    "ingest.replaces_withdrawn",
+                    batch = b.short_id(),
+                    at = x.at,
+                    reason = x.reason
                 )));
             }
             if b.survey != inst.id || b.year != year {
-                anyhow::bail!(crate::store::StoreError::Batch(format!(
-                    "batch {} holds {} {}, not {} {year}\n  hint: --replaces names a batch of the same survey and year",
-                    b.short_id(),
-                    b.survey,
-                    b.year,
-                    inst.id
+                anyhow::bail!(crate::store::StoreError::Batch(crate::msg!(
+                    "ingest.replaces_other",
+                    batch = b.short_id(),
+                    survey = b.survey,
+                    year = b.year,
+                    want_survey = inst.id,
+                    want_year = year
                 )));
             }
             Some(b.id.clone())
@@ -97,7 +98,7 @@ pub fn ingest_files(
     };
     let mut stored_ids = store
         .stored_ids(&counted, &inst.id, year)
-        .context("reading the respondent ids already stored")?;
+        .with_context(|| crate::msg!("ingest.reading_ids"))?;
     let mut opts = CheckOptions {
         read: opts.read.clone(),
         ..*opts
@@ -201,9 +202,7 @@ pub fn ingest_files(
     }
     if let Err(e) = store.commit(&lock, manifest, batches) {
         discard(&checked);
-        return Err(anyhow::Error::new(e).context(
-            "the batches could not be stored; the store is as it was before this run\n  hint: the files are fine; free disk space or fix the store folder's permissions, then run again",
-        ));
+        return Err(anyhow::Error::new(e).context(crate::msg!("ingest.not_stored")));
     }
     // The stored batches follow the run's other outcomes (already stored, repeated).
     for ((b, _), e) in checked.into_iter().zip(entries) {

@@ -35,19 +35,27 @@ impl std::fmt::Display for Format {
                 delimiter,
             } => {
                 let d = match delimiter {
-                    b',' => "comma",
-                    b';' => "semicolon",
-                    b'\t' => "tab",
-                    _ => "other",
+                    b',' => crate::msg!("format.comma"),
+                    b';' => crate::msg!("format.semicolon"),
+                    b'\t' => crate::msg!("format.tab"),
+                    _ => crate::msg!("format.other"),
                 };
-                write!(f, "{encoding} text, {d}-separated")
+                f.write_str(&crate::msg!(
+                    "format.text",
+                    encoding = encoding,
+                    delimiter = d
+                ))
             }
             Format::Workbook { sheet, header_row } => {
-                write!(f, "workbook, sheet \"{sheet}\"")?;
                 if *header_row > 1 {
-                    write!(f, ", header on row {header_row}")?;
+                    f.write_str(&crate::msg!(
+                        "format.workbook_row",
+                        sheet = sheet,
+                        row = header_row
+                    ))
+                } else {
+                    f.write_str(&crate::msg!("format.workbook", sheet = sheet))
                 }
-                Ok(())
             }
         }
     }
@@ -611,10 +619,10 @@ fn check_unpacked_size(file: &str, bytes: &[u8]) -> Result<(), Refusal> {
     if total > MAX_UNCOMPRESSED_BYTES {
         return Err(Refusal::Workbook {
             file: file.to_string(),
-            message: format!(
-                "its parts unpack to {} MB, more than the {} MB chiso reads\n  hint: save the data sheet alone, or export it as CSV UTF-8",
-                total >> 20,
-                MAX_UNCOMPRESSED_BYTES >> 20
+            message: crate::msg!(
+                "workbook.unpacked",
+                size = total >> 20,
+                max = MAX_UNCOMPRESSED_BYTES >> 20
             ),
         });
     }
@@ -644,9 +652,10 @@ impl SparseSheet {
         if self.max_col - self.min_col >= MAX_SHEET_COLUMNS {
             return Err(Refusal::Workbook {
                 file: file.to_string(),
-                message: format!(
-                    "cell {} holds a value, but the sheet's cells then span more than {MAX_SHEET_COLUMNS} columns\n  hint: delete stray cells far to the right of the table (Ctrl+End shows the last used cell)",
-                    cell_name(row, col)
+                message: crate::msg!(
+                    "workbook.too_wide",
+                    cell = cell_name(row, col),
+                    max = MAX_SHEET_COLUMNS
                 ),
             });
         }
@@ -658,10 +667,12 @@ impl SparseSheet {
         if self.rows.len() as u64 * width > MAX_SHEET_FIELDS {
             return Err(Refusal::Workbook {
                 file: file.to_string(),
-                message: format!(
-                    "the sheet holds more than {MAX_SHEET_FIELDS} fields ({} rows with values × {width} columns) by cell {}\n  hint: split the batch into several files, or delete stray cells far from the table",
-                    self.rows.len(),
-                    cell_name(row, col)
+                message: crate::msg!(
+                    "workbook.too_many_fields",
+                    max = MAX_SHEET_FIELDS,
+                    rows = self.rows.len(),
+                    width = width,
+                    cell = cell_name(row, col)
                 ),
             });
         }
@@ -750,7 +761,7 @@ fn open_workbook(file: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Table
     let (sheet, rows, at) = match (found, first) {
         (Some(f), _) => f,
         (None, Some((name, rows))) => (name, rows, 0),
-        (None, None) => return Err(bad("the workbook has no sheets".into())),
+        (None, None) => return Err(bad(crate::msg!("workbook.no_sheets"))),
     };
     let mut rows = rows.into_iter().skip(at);
     let (header_row, header) = match rows.next() {

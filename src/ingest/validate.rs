@@ -24,12 +24,13 @@ pub const MAX_WEIGHT: f64 = 1e12;
 /// Whether a unit name is one a row may carry (the all-units id, any case, is reserved).
 pub fn unit_id_problem(unit: &str) -> Option<String> {
     if unit.chars().count() > MAX_UNIT_CHARS {
-        Some(format!(
-            "the unit name has {} characters, more than {MAX_UNIT_CHARS}",
-            unit.chars().count()
+        Some(crate::msg!(
+            "ingest.unit.too_long",
+            chars = unit.chars().count(),
+            max = MAX_UNIT_CHARS
         ))
     } else if unit.eq_ignore_ascii_case(crate::estimate::ALL) {
-        Some(format!("\"{unit}\" is reserved for all units together"))
+        Some(crate::msg!("ingest.unit.reserved", unit = unit))
     } else {
         None
     }
@@ -219,11 +220,14 @@ impl Plan {
         if let Some((column, h)) = missing.first() {
             let also = if missing.len() > 1 {
                 let rest: Vec<&str> = missing[1..].iter().take(10).map(|m| m.1.as_str()).collect();
-                format!(
-                    "{} more missing: {}{}; ",
-                    missing.len() - 1,
-                    rest.join(", "),
-                    if missing.len() > 11 { ", …" } else { "" }
+                crate::msg!(
+                    "ingest.missing.also",
+                    count = missing.len() - 1,
+                    headers = format!(
+                        "{}{}",
+                        rest.join(", "),
+                        if missing.len() > 11 { ", …" } else { "" }
+                    )
                 )
             } else {
                 String::new()
@@ -239,7 +243,8 @@ impl Plan {
                 .iter()
                 .take(10)
                 .filter_map(|(_, want)| {
-                    nearest(want, &unused).map(|got| format!("\"{got}\" for \"{want}\""))
+                    nearest(want, &unused)
+                        .map(|got| crate::msg!("ingest.missing.guess", got = got, want = want))
                 })
                 .collect();
             let holds = if header.iter().all(|h| h.trim().is_empty()) {
@@ -252,25 +257,28 @@ impl Plan {
                     .map(|h| format!("\"{}\"", h.trim()))
                     .collect();
                 let more = header.iter().filter(|h| !h.trim().is_empty()).count() - shown.len();
-                format!(
-                    "the file's header ({}) holds {}{}; ",
-                    match format {
+                crate::msg!(
+                    "ingest.missing.holds",
+                    place = match format {
                         Format::Workbook { sheet, header_row } =>
-                            format!("sheet \"{sheet}\", row {header_row}"),
-                        Format::Text { .. } => "line 1".to_string(),
+                            crate::msg!("ingest.missing.sheet_row", sheet = sheet, row = header_row),
+                        Format::Text { .. } => crate::msg!("ingest.missing.line_1"),
                     },
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
+                    headers = format!(
+                        "{}{}",
+                        shown.join(", "),
+                        if more > 0 {
+                            crate::msg!("ingest.and_more", count = more)
+                        } else {
+                            String::new()
+                        }
+                    )
                 )
             };
             let did_you_mean = if guesses.is_empty() {
                 String::new()
             } else {
-                format!("did you mean {}? ", guesses.join(", "))
+                crate::msg!("ingest.missing.did_you_mean", guesses = guesses.join(", "))
             };
             return Err(Refusal::MissingColumn {
                 file: file.to_string(),
@@ -278,7 +286,8 @@ impl Plan {
                 column: column.clone(),
                 header: h.clone(),
                 hint: format!(
-                    "{also}{holds}{did_you_mean}if the export names it differently, map it in the questionnaire (`header = \"...\"` on the question, or [headers] for standard columns)"
+                    "{also}{holds}{did_you_mean}{}",
+                    crate::msg!("ingest.missing.map_it")
                 ),
             });
         }
@@ -299,8 +308,12 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(i, h)| match format {
-                Format::Workbook { .. } => format!("column {} ({})", column_letters(i), h.trim()),
-                Format::Text { .. } => format!("column {} ({})", i + 1, h.trim()),
+                Format::Workbook { .. } => {
+                    crate::msg!("ingest.column", at = column_letters(i), header = h.trim())
+                }
+                Format::Text { .. } => {
+                    crate::msg!("ingest.column", at = i + 1, header = h.trim())
+                }
             })
             .collect();
         let columns_absent = (0..inst.columns.len())
@@ -590,32 +603,31 @@ impl<'a> Checker<'a> {
             let (column, value, msg) = if rec.len() > n && plan.hidden.contains(&true) {
                 // Fields have shifted: any of them may be a name or a phone number.
                 (
-                    format!("column {} (beyond the header)", n + 1),
+                    crate::msg!("ingest.column_beyond", at = n + 1),
                     &b""[..],
-                    format!(
-                        "the row has {} fields, the header {n} (values not shown: the row has columns identifying people, and a stray delimiter has shifted them)",
-                        rec.len()
-                    ),
+                    crate::msg!("ingest.fields.shifted_pii", fields = rec.len(), header = n),
                 )
             } else if rec.len() > n {
                 let extra = rec.get(n).unwrap_or_default();
                 (
-                    format!("column {} (beyond the header)", n + 1),
+                    crate::msg!("ingest.column_beyond", at = n + 1),
                     extra,
-                    format!(
-                        "the row has {} fields, the header {n}; the first extra field is \"{}\"",
-                        rec.len(),
-                        quote_value(extra)
+                    crate::msg!(
+                        "ingest.fields.extra",
+                        fields = rec.len(),
+                        header = n,
+                        value = quote_value(extra)
                     ),
                 )
             } else {
                 (
                     plan.labels[rec.len()].clone(),
                     &b""[..],
-                    format!(
-                        "the row has {} fields, the header {n}; it ends before {}",
-                        rec.len(),
-                        plan.labels[rec.len()]
+                    crate::msg!(
+                        "ingest.fields.short",
+                        fields = rec.len(),
+                        header = n,
+                        column = plan.labels[rec.len()]
                     ),
                 )
             };
@@ -648,14 +660,16 @@ impl<'a> Checker<'a> {
             }
             if f.len() > MAX_FIELD_BYTES {
                 let msg = if plan.hidden[i] {
-                    format!(
-                        "the field has {} bytes, more than {MAX_FIELD_BYTES} (value not shown: the column identifies people)",
-                        f.len()
+                    crate::msg!(
+                        "ingest.too_long_pii",
+                        bytes = f.len(),
+                        max = MAX_FIELD_BYTES
                     )
                 } else {
-                    format!(
-                        "\"{}\" is too long for a field (at most {MAX_FIELD_BYTES} bytes)",
-                        quote_value(f)
+                    crate::msg!(
+                        "ingest.too_long",
+                        value = quote_value(f),
+                        max = MAX_FIELD_BYTES
                     )
                 };
                 let value = if plan.hidden[i] { &b""[..] } else { f };
@@ -674,9 +688,9 @@ impl<'a> Checker<'a> {
                 Target::Ignored => None,
                 Target::Standard(StandardColumn::RespondentId) => v
                     .is_empty()
-                    .then(|| (Rule::EmptyId, "respondent_id is empty".to_string())),
+                    .then(|| (Rule::EmptyId, crate::msg!("ingest.empty_respondent"))),
                 Target::Standard(StandardColumn::UnitId) if v.is_empty() => {
-                    Some((Rule::EmptyId, "unit_id is empty".to_string()))
+                    Some((Rule::EmptyId, crate::msg!("ingest.empty_unit")))
                 }
                 Target::Standard(StandardColumn::UnitId) => {
                     unit_id_problem(&text(v)).map(|m| (Rule::BadUnitId, m))
@@ -684,13 +698,13 @@ impl<'a> Checker<'a> {
                 Target::Standard(StandardColumn::Year) => match self.year {
                     Some(want) if !v.is_empty() && parse_int(v) != Some(want) => Some((
                         Rule::YearMismatch,
-                        format!("the row says year \"{}\", --year is {want}", quote_value(v)),
+                        crate::msg!("ingest.year_mismatch", value = quote_value(v), want = want),
                     )),
                     _ => None,
                 },
                 Target::Standard(c) if v.is_empty() => Some((
                     Rule::MissingDesign,
-                    format!("{} is empty, but the column is present", c.name()),
+                    crate::msg!("ingest.design_empty", column = c.name()),
                 )),
                 Target::Standard(StandardColumn::Stratum | StandardColumn::Psu) => None,
                 Target::Standard(c @ (StandardColumn::Weight | StandardColumn::Fpc)) => {
@@ -702,10 +716,11 @@ impl<'a> Checker<'a> {
                             } else {
                                 Rule::BadFpc
                             },
-                            format!(
-                                "{} \"{}\" is not a positive number up to {MAX_WEIGHT:e}",
-                                c.name(),
-                                quote_value(v)
+                            crate::msg!(
+                                "ingest.bad_weight",
+                                column = c.name(),
+                                value = quote_value(v),
+                                max = format!("{MAX_WEIGHT:e}")
                             ),
                         )),
                     }
@@ -725,26 +740,27 @@ impl<'a> Checker<'a> {
                             }
                             Some(_) => Some((
                                 Rule::OutOfScale,
-                                format!(
-                                    "\"{}\" is out of scale ({})",
-                                    quote_value(v),
-                                    scale.describe()
+                                crate::msg!(
+                                    "ingest.out_of_scale",
+                                    value = quote_value(v),
+                                    scale = scale.describe()
                                 ),
                             )),
                             None => {
-                                let what = if parse_real(v).is_some() {
-                                    "a decimal"
+                                let key = if parse_real(v).is_some() {
+                                    crate::msg!(
+                                        "ingest.decimal",
+                                        value = quote_value(v),
+                                        scale = scale.describe()
+                                    )
                                 } else {
-                                    "not a number"
+                                    crate::msg!(
+                                        "ingest.not_a_number",
+                                        value = quote_value(v),
+                                        scale = scale.describe()
+                                    )
                                 };
-                                Some((
-                                    Rule::NotInteger,
-                                    format!(
-                                        "\"{}\" is {what}; answers are whole-number codes ({})",
-                                        quote_value(v),
-                                        scale.describe()
-                                    ),
-                                ))
+                                Some((Rule::NotInteger, key))
                             }
                         }
                     }
@@ -758,10 +774,10 @@ impl<'a> Checker<'a> {
                         (!known).then(|| {
                             (
                                 Rule::UnknownCategory,
-                                format!(
-                                    "\"{}\" is not one of: {}",
-                                    quote_value(v),
-                                    allowed.join(", ")
+                                crate::msg!(
+                                    "ingest.unknown_category",
+                                    value = quote_value(v),
+                                    allowed = allowed.join(", ")
                                 ),
                             )
                         })
@@ -775,13 +791,10 @@ impl<'a> Checker<'a> {
                     && matches!(rule, Rule::OutOfScale | Rule::NotInteger)
                 {
                     blanked += 1;
-                    msg.push_str("; the answer is left blank and the form's other answers kept");
+                    msg.push_str(&crate::msg!("ingest.left_blank"));
                 }
                 if plan.hidden[i] {
-                    let msg = format!(
-                        "the value breaks rule {} (not shown: the column identifies people)",
-                        rule.code()
-                    );
+                    let msg = crate::msg!("ingest.hidden_value", rule = rule.code());
                     self.violation(line, &rid, plan.labels[i].clone(), b"", rule, msg);
                 } else {
                     self.violation(line, &rid, plan.labels[i].clone(), f, rule, msg);
@@ -892,7 +905,6 @@ impl<'a> Checker<'a> {
         let mut cols: Vec<Column> = vec![
             c.respondent_id.finish().into_column(),
             c.unit_id.finish().into_column(),
-            Series::new("year".into(), vec![self.year; n]).into(),
             c.stratum.finish().into_column(),
             c.psu.finish().into_column(),
             c.weight.finish().into_column(),

@@ -206,12 +206,12 @@ impl Scale {
             Some(v) => v.iter().map(i32::to_string).collect::<Vec<_>>().join(", "),
             None => format!("{}–{}", self.min, self.max),
         };
-        let mut out = format!("allowed {valid}, blank = no answer");
+        let mut out = crate::msg!("scale.allowed", valid = valid);
         for c in &self.no_answer {
-            out.push_str(&format!(", {c} = no answer"));
+            out.push_str(&crate::msg!("scale.no_answer", code = c));
         }
         for c in &self.not_applicable {
-            out.push_str(&format!(", {c} = not applicable"));
+            out.push_str(&crate::msg!("scale.not_applicable", code = c));
         }
         out
     }

@@ -26,11 +26,9 @@ pub const COLUMNS: [&str; 5] = [
 pub enum AssessmentError {
     #[error("{0}")]
     Read(String),
-    #[error(
-        "{file}:1: the header has no `{column}` column\n  hint: the columns are unit_id,criterion,self_score,appraised_score,note (appraised_score and note may be left out)"
-    )]
+    #[error("{}", crate::msg!("assessment.missing_column", file = file, column = column))]
     MissingColumn { file: String, column: String },
-    #[error("{file}: {count} problem(s) in the assessment; nothing was used:\n{list}")]
+    #[error("{}", crate::msg!("assessment.problems", file = file, count = count, list = list))]
     Problems {
         file: String,
         count: usize,
@@ -131,7 +129,7 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
         });
     };
     let (c_appr, c_note) = (col("appraised_score"), col("note"));
-    let label = |c: usize| format!("column {} ({})", c + 1, header[c]);
+    let label = |c: usize| crate::msg!("ingest.column", at = c + 1, header = header[c]);
     let mut problems: Vec<Problem> = Vec::new();
     let mut entries: BTreeMap<(String, String), Entry> = BTreeMap::new();
     let leaves = method.leaf_map();
@@ -154,7 +152,12 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                 let unit = field(c_unit);
                 let crit = field(c_crit);
                 if unit.is_empty() {
-                    bad(c_unit, unit.clone(), "required", "every row names its unit".into());
+                    bad(
+                        c_unit,
+                        unit.clone(),
+                        "required",
+                        crate::msg!("assessment.unit_required"),
+                    );
                     return;
                 }
                 if let Some(problem) = crate::ingest::unit_id_problem(&unit) {
@@ -162,7 +165,7 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         c_unit,
                         crate::ingest::quote_value(unit.as_bytes()),
                         "bad_unit_id",
-                        format!("{problem}: name the commune, agency or school in at most 100 characters"),
+                        crate::msg!("assessment.bad_unit", problem = problem),
                     );
                     return;
                 }
@@ -177,32 +180,44 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         c_crit,
                         crit.clone(),
                         "unknown_criterion",
-                        format!(
-                            "{} has no criterion `{crit}` that earns points; they are: {}",
-                            method.id,
-                            known.join(", ")
+                        crate::msg!(
+                            "assessment.unknown_criterion",
+                            method = method.id,
+                            criterion = crit,
+                            known = known.join(", ")
                         ),
                     );
                     return;
                 };
                 let max = leaf.criterion.max;
-                let number = |c: usize, bad: &mut dyn FnMut(usize, String, &'static str, String)| -> Option<Option<f64>> {
+                let number = |c: usize,
+                              bad: &mut dyn FnMut(usize, String, &'static str, String)|
+                 -> Option<Option<f64>> {
                     let v = field(c);
                     if v.is_empty() {
                         return Some(None);
                     }
                     match v.replace(',', ".").parse::<f64>() {
                         Ok(x) if x.is_finite() && x < 0.0 => {
-                            bad(c, v, "negative", "scores are points ≥ 0 (a penalty is entered as the points deducted)".into());
+                            bad(c, v, "negative", crate::msg!("assessment.negative"));
                             None
                         }
                         Ok(x) if x.is_finite() && x > max + 1e-9 => {
-                            bad(c, v, "above_max", format!("criterion {} is worth at most {max} points", leaf.criterion.code));
+                            bad(
+                                c,
+                                v,
+                                "above_max",
+                                crate::msg!(
+                                    "assessment.above_max",
+                                    criterion = leaf.criterion.code,
+                                    max = max
+                                ),
+                            );
                             None
                         }
                         Ok(x) if x.is_finite() => Some(Some(x)),
                         _ => {
-                            bad(c, v, "not_a_number", "a number of points such as 1.5, or NA when the criterion does not apply".into());
+                            bad(c, v, "not_a_number", crate::msg!("assessment.not_a_number"));
                             None
                         }
                     }
@@ -215,14 +230,16 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         c_self,
                         raw_self,
                         "survey_criterion",
-                        format!(
-                            "criterion {} earns its points from the survey; leave it out, or write NA if it does not apply",
-                            leaf.criterion.code
+                        crate::msg!(
+                            "assessment.survey_criterion",
+                            criterion = leaf.criterion.code
                         ),
                     );
                     return;
                 } else {
-                    let Some(s) = number(c_self, &mut bad) else { return };
+                    let Some(s) = number(c_self, &mut bad) else {
+                        return;
+                    };
                     let a = match c_appr {
                         Some(c) => match number(c, &mut bad) {
                             Some(a) => a,
@@ -231,7 +248,12 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         None => None,
                     };
                     let Some(s) = s else {
-                        bad(c_self, String::new(), "required", "self_score is required (NA when the criterion does not apply)".into());
+                        bad(
+                            c_self,
+                            String::new(),
+                            "required",
+                            crate::msg!("assessment.self_required"),
+                        );
                         return;
                     };
                     Score::Points {
@@ -245,7 +267,7 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         c_crit,
                         crit,
                         "duplicate",
-                        format!("unit {unit} already has a row for this criterion on line {}", first.line),
+                        crate::msg!("assessment.duplicate", unit = unit, line = first.line),
                     );
                     return;
                 }
@@ -267,9 +289,10 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                     column: label(c_crit),
                     value: leaf.criterion.code.clone(),
                     rule: "missing_criterion",
-                    hint: format!(
-                        "unit {unit} has no row for criterion {}: add one with its points, 0, or NA if it does not apply",
-                        leaf.criterion.code
+                    hint: crate::msg!(
+                        "assessment.missing_criterion",
+                        unit = unit,
+                        criterion = leaf.criterion.code
                     ),
                 });
             }
@@ -289,8 +312,12 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                 format!("{file}:{}", p.line)
             };
             format!(
-                "  {at}: {}: `{}`: {}\n    hint: {}",
-                p.column, p.value, p.rule, p.hint
+                "  {at}: {}: `{}`: {}\n    {} {}",
+                p.column,
+                p.value,
+                p.rule,
+                crate::msg!("cmd.hint"),
+                p.hint
             )
         })
         .collect::<Vec<_>>()

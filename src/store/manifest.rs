@@ -6,9 +6,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, io};
+use crate::files::Action;
 
 pub const FILE: &str = "manifest.json";
-const FORMAT: u32 = 1;
+/// 2: partition values (`survey`, `year`) only in the folder names, never inside the files.
+/// 1: `year` also a column of each file (migrated on first use: [`super::Store::open`]).
+pub(super) const FORMAT: u32 = 2;
+/// The format before [`FORMAT`], which this chiso migrates.
+pub(super) const FORMAT_WITH_YEAR_COLUMN: u32 = 1;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -76,18 +81,15 @@ impl Manifest {
     /// The manifest of the store at `root`.
     pub fn read(root: &Path) -> Result<Manifest, StoreError> {
         let path = root.join(FILE);
-        let text = fs::read_to_string(&path).map_err(io(&path, "cannot read"))?;
+        let text = fs::read_to_string(&path).map_err(io(&path, Action::Read))?;
         let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        if m.format != FORMAT {
+        if m.format != FORMAT && m.format != FORMAT_WITH_YEAR_COLUMN {
             return Err(StoreError::Manifest {
                 path: path.display().to_string(),
-                message: format!(
-                    "format {} is not the format {FORMAT} this chiso reads",
-                    m.format
-                ),
+                message: crate::msg!("store.format", format = m.format, want = FORMAT),
             });
         }
         Ok(m)
@@ -126,9 +128,7 @@ impl Manifest {
     pub fn find_prefix(&self, prefix: &str) -> Result<&BatchEntry, String> {
         let p = prefix.trim().to_ascii_lowercase();
         if p.len() < 6 {
-            return Err(format!(
-                "batch id \"{prefix}\" is too short\n  hint: give at least 6 characters of the id `chiso batches` shows"
-            ));
+            return Err(crate::msg!("store.id_too_short", batch = prefix));
         }
         let found: Vec<&BatchEntry> = self
             .batches
@@ -137,12 +137,11 @@ impl Manifest {
             .collect();
         match found.as_slice() {
             [one] => Ok(one),
-            [] => Err(format!(
-                "no batch {prefix} in this store\n  hint: `chiso batches --all` lists them"
-            )),
-            _ => Err(format!(
-                "{} batches start with {prefix}\n  hint: give more of the id",
-                found.len()
+            [] => Err(crate::msg!("store.no_such_batch", batch = prefix)),
+            _ => Err(crate::msg!(
+                "store.ambiguous",
+                count = found.len(),
+                batch = prefix
             )),
         }
     }

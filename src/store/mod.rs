@@ -29,40 +29,66 @@ use polars::prelude::*;
 use polars_parquet::write as pq;
 use thiserror::Error;
 
+use crate::files::Action;
+
 /// Respondent ids, hashed fast (they come from the analyst's own files, not an adversary).
 pub type IdSet = foldhash::HashSet<String>;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{path}: {action}: {source}")]
     Io {
         path: String,
-        action: &'static str,
+        action: Action,
         source: std::io::Error,
     },
-    #[error(
-        "{path}: the manifest is damaged: {message}\n  hint: restore it from a backup; the Parquet files under data/ hold the rows"
-    )]
-    Manifest { path: String, message: String },
-    #[error("{path}: {message}")]
-    Parquet { path: String, message: String },
-    #[error("{0}: no store here\n  hint: `chiso ingest --store {0} ...` creates one")]
+    Manifest {
+        path: String,
+        message: String,
+    },
+    Parquet {
+        path: String,
+        message: String,
+    },
     Missing(String),
-    #[error(
-        "{path}: not a chiso store (no manifest.json), and not empty: it holds {found}\n  hint: a store is made only in a new or empty folder; check --store (or CHISO_STORE), or name a new folder"
-    )]
-    NotAStore { path: String, found: String },
+    NotAStore {
+        path: String,
+        found: String,
+    },
     /// A batch asked for by id that cannot be withdrawn or replaced (unknown, ambiguous,
     /// already withdrawn, of another survey or year).
-    #[error("{0}")]
     Batch(String),
-    #[error(
-        "{path}: manifest.json is missing, but data/ holds {files} stored batch file(s)\n  hint: restore manifest.json from a backup (chiso never rebuilds or sweeps a store without one); to start afresh, move the folder away and ingest into a new one"
-    )]
-    ManifestLost { path: String, files: usize },
+    ManifestLost {
+        path: String,
+        files: usize,
+    },
 }
 
-fn io(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::msg;
+        f.write_str(&match self {
+            StoreError::Io {
+                path,
+                action,
+                source,
+            } => format!("{path}: {action}: {source}"),
+            StoreError::Manifest { path, message } => {
+                msg!("store.manifest_damaged", path = path, message = message)
+            }
+            StoreError::Parquet { path, message } => format!("{path}: {message}"),
+            StoreError::Missing(path) => msg!("store.missing", path = path),
+            StoreError::NotAStore { path, found } => {
+                msg!("store.not_a_store", path = path, found = found)
+            }
+            StoreError::Batch(message) => message.clone(),
+            StoreError::ManifestLost { path, files } => {
+                msg!("store.manifest_lost", path = path, files = files)
+            }
+        })
+    }
+}
+
+fn io(path: &Path, action: Action) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.display().to_string();
     move |source| StoreError::Io {
         path,
@@ -104,6 +130,15 @@ fn is_tmp_name(name: &str) -> bool {
     numbered(name, "part-", ".parquet")
         || name == manifest::FILE
         || numbered(name, "manifest.json.", ".tmp")
+        // a batch's file rewritten aside by the format migration
+        || name
+            .strip_suffix(".tmp")
+            .and_then(|r| r.rsplit_once('.'))
+            .is_some_and(|(file, pid)| {
+                !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
+                    && is_batch_name(file, ".parquet")
+            })
         || name
             .strip_suffix(".csv")
             .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -153,7 +188,7 @@ fn look(root: &Path) -> Result<Found, StoreError> {
     let entries = match fs::read_dir(root) {
         Ok(es) => es,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::New),
-        Err(e) => return Err(io(root, "cannot read the store directory")(e)),
+        Err(e) => return Err(io(root, Action::ReadStoreDir)(e)),
     };
     let lost = batch_files(&root.join("data"), ".parquet").len();
     if lost > 0 {
@@ -186,7 +221,7 @@ fn look(root: &Path) -> Result<Found, StoreError> {
         .collect::<Vec<_>>()
         .join(", ");
     if more > 0 {
-        found.push_str(&format!(" and {more} more"));
+        found.push_str(&crate::msg!("ingest.and_more", count = more));
     }
     Ok(Found::Other(found))
 }
@@ -255,7 +290,7 @@ impl DataWriter {
     /// Creates the file for rows of this schema.
     pub fn start(&mut self, schema: &Schema) -> Result<(), StoreError> {
         let err = |e| parquet_err(&self.path, e);
-        let file = File::create(&self.path).map_err(io(&self.path, "cannot create"))?;
+        let file = File::create(&self.path).map_err(io(&self.path, Action::Create))?;
         // Null counts only: min/max statistics cost a pass per column and chiso reads whole
         // files.
         let statistics = StatisticsOptions {
@@ -291,7 +326,7 @@ impl DataWriter {
     fn started(&self) -> Result<&Started, StoreError> {
         self.started.as_ref().ok_or_else(|| StoreError::Parquet {
             path: self.path.display().to_string(),
-            message: "the file was not started".into(),
+            message: crate::msg!("store.not_started"),
         })
     }
 
@@ -365,14 +400,12 @@ impl DataWriter {
         // than the writer says is how a failed last write shows.
         drop(self.started.take());
         let on_disk = fs::metadata(&self.path)
-            .map_err(io(&self.path, "cannot read the size of"))?
+            .map_err(io(&self.path, Action::ReadSize))?
             .len();
         if on_disk != size {
             return Err(StoreError::Parquet {
                 path: self.path.display().to_string(),
-                message: format!(
-                    "{on_disk} bytes reached the disk of the {size} written (is the disk full?)"
-                ),
+                message: crate::msg!("store.short_write", on_disk = on_disk, size = size),
             });
         }
         crate::files::sync_file(&self.path)?;
@@ -390,15 +423,61 @@ impl Store {
     /// A store that must already exist (for reading).
     pub fn open(root: &Path) -> Result<Store, StoreError> {
         match look(root)? {
-            Found::Store => Ok(Store {
-                root: root.to_path_buf(),
-            }),
+            Found::Store => {
+                let store = Store {
+                    root: root.to_path_buf(),
+                };
+                store.migrate()?;
+                Ok(store)
+            }
             Found::ManifestLost(files) => Err(StoreError::ManifestLost {
                 path: root.display().to_string(),
                 files,
             }),
             _ => Err(StoreError::Missing(root.display().to_string())),
         }
+    }
+
+    /// Brings a store written by an earlier chiso (manifest format 1, a `year` column inside
+    /// each file as well as in its folder name) to today's clean hive layout, which pandas,
+    /// pyarrow and Spark read whole. Under the write lock: each file is rewritten aside without
+    /// the column and renamed over the old one; the manifest's new format is written last.
+    /// An interruption leaves every file readable (with or without the column) and the old
+    /// format in the manifest, so the next use finishes the work. Rows are not changed.
+    fn migrate(&self) -> Result<(), StoreError> {
+        if Manifest::read(&self.root)?.format != manifest::FORMAT_WITH_YEAR_COLUMN {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        let mut m = Manifest::read(&self.root)?;
+        if m.format != manifest::FORMAT_WITH_YEAR_COLUMN {
+            return Ok(()); // another chiso finished it while this one waited for the lock
+        }
+        let tmp = self.root.join("tmp");
+        fs::create_dir_all(&tmp).map_err(io(&tmp, Action::Create))?;
+        for b in &m.batches {
+            let path = self.path_of(&b.data_file);
+            if !path.is_file() {
+                continue; // a batch with no accepted rows has no file
+            }
+            let mut df = read_parquet(&path, None)?;
+            if df.column("year").is_err() {
+                continue; // done before an interruption
+            }
+            df = df.drop("year").map_err(|e| parquet_err(&path, e))?;
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes)
+                .with_compression(ParquetCompression::Lz4Raw)
+                .with_statistics(StatisticsOptions {
+                    null_count: true,
+                    ..StatisticsOptions::empty()
+                })
+                .finish(&mut df)
+                .map_err(|e| parquet_err(&path, e))?;
+            crate::files::replace(&path, &tmp, &bytes)?;
+        }
+        m.format = manifest::FORMAT;
+        m.write(&self.root, &tmp)
     }
 
     /// A store for writing: an existing store, or a new one made in an absent or empty
@@ -421,16 +500,18 @@ impl Store {
             root: root.to_path_buf(),
         };
         if found == Found::New {
-            fs::create_dir_all(root).map_err(io(root, "cannot create the store directory"))?;
+            fs::create_dir_all(root).map_err(io(root, Action::CreateStoreDir))?;
             let _lock = store.lock()?;
             // Another chiso may have made it meanwhile, or filled the folder: look again.
             let again = look(root)?;
             refuse(&again)?;
             if again == Found::New {
                 let tmp = root.join("tmp");
-                fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+                fs::create_dir_all(&tmp).map_err(io(&tmp, Action::Create))?;
                 Manifest::empty().write(root, &tmp)?;
             }
+        } else {
+            store.migrate()?;
         }
         Ok(store)
     }
@@ -453,13 +534,13 @@ impl Store {
             .batches
             .iter_mut()
             .find(|b| b.id == id)
-            .ok_or_else(|| StoreError::Batch(format!("no batch {prefix}")))?;
+            .ok_or_else(|| StoreError::Batch(crate::msg!("store.no_batch", batch = prefix)))?;
         if let Some(r) = &entry.retracted {
-            return Err(StoreError::Batch(format!(
-                "batch {} was already withdrawn on {}: {}",
-                entry.short_id(),
-                r.at,
-                r.reason
+            return Err(StoreError::Batch(crate::msg!(
+                "store.already_withdrawn",
+                batch = entry.short_id(),
+                at = r.at,
+                reason = r.reason
             )));
         }
         entry.retracted = Some(Retraction {
@@ -469,7 +550,7 @@ impl Store {
         });
         let done = entry.clone();
         let tmp = self.root.join("tmp");
-        fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+        fs::create_dir_all(&tmp).map_err(io(&tmp, Action::Create))?;
         manifest.write(&self.root, &tmp)?;
         drop(lock);
         Ok(done)
@@ -494,13 +575,13 @@ impl Store {
         if let Ok(es) = fs::read_dir(&tmp) {
             for e in es.flatten() {
                 if is_tmp_name(&e.file_name().to_string_lossy()) && e.path().is_file() {
-                    fs::remove_file(e.path()).map_err(io(&e.path(), "cannot remove"))?;
+                    fs::remove_file(e.path()).map_err(io(&e.path(), Action::Remove))?;
                 }
             }
         }
         let _ = fs::remove_dir(&tmp);
         let manifest = root.join(manifest::FILE);
-        fs::remove_file(&manifest).map_err(io(&manifest, "cannot remove"))?;
+        fs::remove_file(&manifest).map_err(io(&manifest, Action::Remove))?;
         let _ = fs::remove_file(root.join(".lock"));
         if !keep_dir {
             // Fails, harmlessly, when anything else is in it.
@@ -566,7 +647,7 @@ impl Store {
         if paths.is_empty() {
             return Err(StoreError::Parquet {
                 path: self.root.display().to_string(),
-                message: format!("no rows stored for {survey} {year}"),
+                message: crate::msg!("store.no_rows", survey = survey, year = year),
             });
         }
         // The partition folders are for people and other tools; the columns are in the files.
@@ -612,7 +693,7 @@ impl Store {
         let mut removed = 0;
         for p in candidates {
             if !named.contains(&p) {
-                fs::remove_file(&p).map_err(io(&p, "cannot remove a leftover file"))?;
+                fs::remove_file(&p).map_err(io(&p, Action::RemoveLeftover))?;
                 removed += 1;
             }
         }
@@ -622,7 +703,7 @@ impl Store {
     /// A writer for a new batch's rows, aside in `tmp/` until [`Store::commit`].
     pub fn data_writer(&self, _lock: &WriteLock, name: &str) -> Result<DataWriter, StoreError> {
         let tmp = self.root.join("tmp");
-        fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+        fs::create_dir_all(&tmp).map_err(io(&tmp, Action::Create))?;
         Ok(DataWriter {
             path: tmp.join(format!("{name}.parquet")),
             started: None,
@@ -637,7 +718,7 @@ impl Store {
         batches: Vec<NewBatch>,
     ) -> Result<Manifest, StoreError> {
         let tmp = self.root.join("tmp");
-        fs::create_dir_all(&tmp).map_err(io(&tmp, "cannot create"))?;
+        fs::create_dir_all(&tmp).map_err(io(&tmp, Action::Create))?;
         for b in batches {
             self.place(&b.data, &b.entry.data_file)?;
             if let (Some(csv), Some(rel)) = (&b.quarantine_csv, &b.entry.quarantine_file) {
@@ -659,11 +740,11 @@ impl Store {
             .map(|r| self.root.join(r))
             .ok_or_else(|| StoreError::Parquet {
                 path: relative.to_string(),
-                message: "not a path inside the store".into(),
+                message: crate::msg!("store.outside"),
             })?;
         let dir = to.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir).map_err(io(dir, "cannot create"))?;
-        fs::rename(from, &to).map_err(io(&to, "cannot move into place"))?;
+        fs::create_dir_all(dir).map_err(io(dir, Action::Create))?;
+        fs::rename(from, &to).map_err(io(&to, Action::MoveIntoPlace))?;
         Ok(crate::files::sync_dir(dir)?)
     }
 }
@@ -677,7 +758,7 @@ fn parquet_err(path: &Path, e: PolarsError) -> StoreError {
 
 /// Reads a stored Parquet file, optionally only some columns.
 pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, StoreError> {
-    let file = File::open(path).map_err(io(path, "cannot open"))?;
+    let file = File::open(path).map_err(io(path, Action::Open))?;
     let mut reader = ParquetReader::new(file);
     if let Some(cols) = columns {
         reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));

@@ -86,7 +86,7 @@ fn every_export_format_stores_identical_rows() {
     reference.write("clean.csv", CLEAN);
     reference
         .ingest("clean.csv", &[])
-        .says(&["accepted             30"]);
+        .says(&[&format!("{:<20} {:>9}", "accepted", 30)]);
     let expected = reference.stored_rows();
     let expected_id = reference.manifest().batches[0].id.clone();
     for (name, bytes, format) in variants {
@@ -94,7 +94,7 @@ fn every_export_format_stores_identical_rows() {
         d.write(name, &bytes);
         let run = d.ingest(name, &[]);
         assert_eq!(run.code, 0, "{name}: {}{}", run.stdout, run.stderr);
-        run.says(&[format, "accepted             30"]);
+        run.says(&[format, &format!("{:<20} {:>9}", "accepted", 30)]);
         let got = d.stored_rows();
         assert!(
             got.equals_missing(&expected),

@@ -158,7 +158,7 @@ fn a_refused_first_ingest_leaves_the_folder_as_it_found_it() {
 #[test]
 fn a_questionnaire_is_shown_given_as_json_and_written_out_to_edit() {
     let d = Dir::new();
-    let run = d.run(&["surveys", "sipas"]);
+    let run = d.run_vi(&["surveys", "sipas"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     run.says(&[
         "sipas (1001/QĐ-BNV)",
@@ -246,7 +246,7 @@ fn a_bad_answer_can_cost_only_that_answer_and_is_listed_with_its_cell() {
     );
     assert_eq!(accepted(&run.stdout) as usize, forms, "{}", run.stdout);
     run.says(&[
-        "answers left blank     1",
+        &format!("{:<20} {:>9}", "answers left blank", 1),
         "column 10 (A2): \"44\" is out of scale",
         "[out_of_scale]",
     ]);
@@ -310,7 +310,7 @@ fn template(d: &Dir, args: &[&str], units: &std::path::Path, out: &std::path::Pa
     let mut all = vec!["template"];
     all.extend_from_slice(args);
     all.extend(["--units", units.as_str(), "--out", out.as_str()]);
-    let run = d.run(&all);
+    let run = d.run_vi(&all);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 

@@ -4,6 +4,7 @@
 mod compare;
 mod demo;
 mod fuzz;
+mod hive;
 mod ingest;
 mod layouts;
 mod par;

@@ -174,7 +174,7 @@ fn no_nan_and_no_percent_outside_0_100_with_an_empty_element_and_a_tiny_unit() {
     ] {
         let mut a = vec![args[0], "--store", &store];
         a.extend(&args[1..]);
-        let r = d.run(&a);
+        let r = d.run_vi(&a);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let scores = std::fs::read_to_string(d.path().join("s/scores.csv")).expect("scores.csv");

@@ -115,7 +115,7 @@ fn a_store_whose_manifest_was_lost_is_refused_never_swept() {
     // Reading commands say the same.
     let run = run_env(&d, &score_args("out", "vi"), &[]);
     assert_eq!(run.code, 1);
-    run.says(&["manifest.json is missing"]);
+    run.says(&["thiếu manifest.json"]);
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn methodologies_that_would_score_wrong_are_refused_naming_key_and_value() {
         let out = format!("out-{k}");
         let run = score_with(&d, text, &out);
         assert_eq!(run.code, 1, "case {k}: {}\n{}", run.stdout, run.stderr);
-        run.says(says).says(&["m.toml", "hint:"]);
+        run.says(says).says(&["m.toml", "gợi ý:"]);
         assert!(!d.path().join(&out).join("scores.csv").exists(), "case {k}");
     }
     // The base methodology itself scores.

@@ -88,14 +88,28 @@ impl Dir {
         p
     }
 
-    /// `chiso ARGS` to run in this directory, with no store or language from the environment.
+    /// `chiso ARGS` to run in this directory, with no store from the environment and its
+    /// messages in English (`CHISO_LANG=en`), which the tests' assertions quote; the
+    /// Vietnamese default is checked by the tests that run [`Dir::command_vi`].
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = chiso();
         cmd.args(args)
             .current_dir(self.path())
             .env_remove("CHISO_STORE")
-            .env_remove("CHISO_LANG");
+            .env("CHISO_LANG", "en");
         cmd
+    }
+
+    /// `chiso ARGS` as an analyst runs it: no language chosen, so Vietnamese.
+    pub fn command_vi(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command(args);
+        cmd.env_remove("CHISO_LANG");
+        cmd
+    }
+
+    /// [`Dir::run`] in Vietnamese, the default.
+    pub fn run_vi(&self, args: &[&str]) -> Run {
+        Run::from(self.command_vi(args).output().expect("run chiso"))
     }
 
     /// `chiso ARGS`, run in this directory.
