@@ -100,7 +100,7 @@ S="$WDIR\\kho dữ liệu"
 expect 0 "ingest sipas 2025" ingest --store "$S" --survey sipas --year 2025 'mau\sipas-2025.csv'
 expect 0 "ingest sipas 2026" ingest --store "$S" --survey sipas --year 2026 'mau\sipas-2026.csv'
 expect 0 "ingest the same batch again (already stored)" ingest --store "$S" --survey sipas --year 2026 'mau\sipas-2026.csv'
-grep -q "already stored" "$WORK/last.out" || fail "no 'already stored' message"
+grep -q "không có gì thay đổi" "$WORK/last.out" || fail "no 'already stored' message in Vietnamese"
 for y in 2025 2026; do
   for s in health-outpatient health-inpatient education; do
     expect 0 "ingest $s $y" ingest --store "$S" --survey $s --year $y "mau\\$s-$y.csv"
@@ -155,7 +155,7 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(name, text)
 EOF
 expect 0 "ingest an .xlsx workbook" ingest --store "$WDIR\\kho xlsx" --survey health-outpatient --year 2026 'mau\ngoai-tru.xlsx'
-grep -q 'accepted *30' "$WORK/last.out" || fail "the workbook's 30 forms were not accepted"
+grep -q 'được nhận *30' "$WORK/last.out" || fail "the workbook's 30 forms were not accepted"
 
 # --- a large batch: read in parallel pieces with Windows' positioned reads -----------------
 python3 - "$ROOT/surveys/samples/health-outpatient-2026.csv" "$LDIR/mau/lon.csv" <<'EOF'
@@ -171,7 +171,7 @@ size=$(stat -c %s "$LDIR/mau/lon.csv")
 [ "$size" -gt $((16 << 20)) ] || fail "the large batch is under 16 MB"
 start=$(date +%s%N)
 expect 0 "validate a $((size >> 20)) MB batch" validate --survey health-outpatient 'mau\lon.csv'
-grep -q 'rows read *200000' "$WORK/last.out" || fail "the large batch was not read whole: $(cat "$WORK/last.out")"
+grep -q 'số dòng đã đọc *200000' "$WORK/last.out" || fail "the large batch was not read whole: $(cat "$WORK/last.out")"
 ok "large batch read and checked in $(( ($(date +%s%N) - start) / 1000000 )) ms under Wine"
 
 # --- two ingests at once into one store -----------------------------------------------------

@@ -173,10 +173,6 @@ pub fn is_plain_id(id: &str) -> bool {
         && id.as_bytes()[0].is_ascii_alphanumeric()
 }
 
-/// The hint that goes with a refused id.
-pub const ID_HINT: &str =
-    "an id is 1–64 letters (a–z, A–Z), digits, `-` or `_`, e.g. \"sipas\" or \"health-outpatient\"";
-
 #[cfg(test)]
 mod tests {
     use super::*;

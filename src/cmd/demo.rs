@@ -20,7 +20,7 @@ pub fn run(args: DemoArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> 
         "\n{}",
         crate::msg!(
             "demo.finished",
-            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+            seconds = crate::lang::number(started.elapsed().as_secs_f64(), 1, lang),
             path = done.report.display()
         )
     );

@@ -335,28 +335,31 @@ impl Instrument {
 }
 
 fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
-    let invalid = |message: String, hint: &str| DefinitionError::invalid(file, message, hint);
+    let invalid = |message: String, hint: String| DefinitionError::invalid(file, message, &hint);
+    use crate::msg;
     if !crate::definition::is_plain_id(&raw.id) {
         return Err(invalid(
-            format!("id = \"{}\" is not a plain name", raw.id.escape_debug()),
-            crate::definition::ID_HINT,
+            msg!("definition.id", id = raw.id.escape_debug()),
+            msg!("definition.id_hint"),
         ));
     }
     if raw.years[0] > raw.years[1] {
         return Err(invalid(
-            format!("years = {:?}: the first year is after the last", raw.years),
-            "write years = [first, last], e.g. [2023, 2026]",
+            msg!("questionnaire.years", years = format!("{:?}", raw.years)),
+            msg!("questionnaire.years_hint"),
         ));
     }
     for c in &raw.columns {
         for (alias, value) in &c.aliases {
             if !c.values.as_ref().is_some_and(|v| v.contains(value)) {
                 return Err(invalid(
-                    format!(
-                        "column `{}`: alias \"{alias}\" names \"{value}\", which is not one of its values",
-                        c.name
+                    msg!(
+                        "questionnaire.alias",
+                        column = c.name,
+                        alias = alias,
+                        value = value
                     ),
-                    "an alias maps another spelling to one of the column's `values`",
+                    msg!("questionnaire.alias_hint"),
                 ));
             }
         }
@@ -364,8 +367,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
     for key in raw.headers.keys() {
         if !StandardColumn::ALL.iter().any(|c| c.name() == key) {
             return Err(invalid(
-                format!("[headers] names `{key}`, which is not a standard column"),
-                "standard columns: respondent_id, unit_id, year, stratum, psu, weight, fpc",
+                msg!("questionnaire.header_key", key = key),
+                msg!("questionnaire.header_key_hint"),
             ));
         }
     }
@@ -377,8 +380,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
                 sorted.sort_unstable();
                 if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
                     return Err(invalid(
-                        format!("scale `{name}`: value {} is listed twice", w[0]),
-                        "each answer code appears once in `values`",
+                        msg!("questionnaire.scale_twice", scale = name, value = w[0]),
+                        msg!("questionnaire.scale_twice_hint"),
                     ));
                 }
                 let min = v.iter().copied().min().unwrap_or_default();
@@ -388,10 +391,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
             (None, Some([lo, hi])) if lo <= hi => (None, lo, hi),
             _ => {
                 return Err(invalid(
-                    format!(
-                        "scale `{name}` needs either `values` (a non-empty list) or `range` = [min, max]"
-                    ),
-                    "e.g. values = [1, 2, 3, 4, 5], or range = [0, 100]",
+                    msg!("questionnaire.scale_values", scale = name),
+                    msg!("questionnaire.scale_values_hint"),
                 ));
             }
         };
@@ -399,12 +400,14 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
         for (labels, lang) in [(&s.labels_vi, "labels_vi"), (&s.labels_en, "labels_en")] {
             if !labels.is_empty() && Some(labels.len()) != n {
                 return Err(invalid(
-                    format!(
-                        "scale `{name}`: {lang} has {} labels for {} values",
-                        labels.len(),
-                        n.unwrap_or(0)
+                    msg!(
+                        "questionnaire.labels",
+                        scale = name,
+                        key = lang,
+                        labels = labels.len(),
+                        values = n.unwrap_or(0)
                     ),
-                    "give one label per value, in the order of `values`",
+                    msg!("questionnaire.labels_hint"),
                 ));
             }
         }
@@ -428,8 +431,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
             .find(|c| scale.is_valid(**c))
         {
             return Err(invalid(
-                format!("scale `{name}`: code {c} is both a valid answer and a missing code"),
-                "a not-applicable or no-answer code must lie outside the valid answers",
+                msg!("questionnaire.missing_code", scale = name, code = c),
+                msg!("questionnaire.missing_code_hint"),
             ));
         }
         scales.insert(name, scale);
@@ -437,8 +440,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
     let element_codes: BTreeSet<&str> = raw.elements.iter().map(|e| e.code.as_str()).collect();
     if element_codes.len() != raw.elements.len() {
         return Err(invalid(
-            "two elements share a code".into(),
-            "element codes must be unique",
+            msg!("questionnaire.element_twice"),
+            msg!("questionnaire.unique_hint"),
         ));
     }
     let mut seen_codes = BTreeSet::new();
@@ -456,35 +459,33 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
     for q in raw.questions {
         let scale = scales.get(&q.scale).cloned().ok_or_else(|| {
             invalid(
-                format!(
-                    "question `{}` names scale `{}`, which is not declared",
-                    q.code, q.scale
-                ),
-                "declare it under [scales.NAME]",
+                msg!("questionnaire.no_scale", question = q.code, scale = q.scale),
+                msg!("questionnaire.no_scale_hint"),
             )
         })?;
         if let Some(e) = &q.element
             && !element_codes.contains(e.as_str())
         {
             return Err(invalid(
-                format!(
-                    "question `{}` names element `{e}`, which is not declared",
-                    q.code
-                ),
-                "declare it in [[elements]]",
+                msg!("questionnaire.no_element", question = q.code, element = e),
+                msg!("questionnaire.no_element_hint"),
             ));
         }
         if !seen_codes.insert(q.code.clone()) {
             return Err(invalid(
-                format!("question code `{}` appears twice", q.code),
-                "codes must be unique",
+                msg!("questionnaire.question_twice", question = q.code),
+                msg!("questionnaire.unique_hint"),
             ));
         }
         let header = q.header.unwrap_or_else(|| q.code.clone());
         if !seen_headers.insert(header.to_lowercase()) {
             return Err(invalid(
-                format!("header `{header}` of question `{}` is used twice", q.code),
-                "each column is read from its own header",
+                msg!(
+                    "questionnaire.header_twice",
+                    header = header,
+                    column = q.code
+                ),
+                msg!("questionnaire.header_twice_hint"),
             ));
         }
         questions.push(Question {
@@ -501,12 +502,12 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
     for c in &raw.columns {
         if !seen_headers.insert(c.header().to_lowercase()) {
             return Err(invalid(
-                format!(
-                    "header `{}` of column `{}` is used twice",
-                    c.header(),
-                    c.name
+                msg!(
+                    "questionnaire.header_twice",
+                    header = c.header(),
+                    column = c.name
                 ),
-                "each column is read from its own header",
+                msg!("questionnaire.header_twice_hint"),
             ));
         }
     }
@@ -516,8 +517,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
             .any(|q| q.element.as_deref() == Some(&e.code))
         {
             return Err(invalid(
-                format!("element `{}` has no questions", e.code),
-                "remove it or add its items",
+                msg!("questionnaire.empty_element", element = e.code),
+                msg!("questionnaire.empty_element_hint"),
             ));
         }
     }
@@ -535,10 +536,8 @@ fn resolve(file: &str, raw: File) -> Result<Instrument, DefinitionError> {
             };
             if !known {
                 return Err(invalid(
-                    format!(
-                        "[continues] {e} names `{code}`, which this questionnaire does not have"
-                    ),
-                    "the keys are this form's codes, the values the earlier form's",
+                    msg!("questionnaire.continues", key = e, code = code),
+                    msg!("questionnaire.continues_hint"),
                 ));
             }
         }

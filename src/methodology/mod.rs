@@ -142,8 +142,8 @@ impl Method {
         if !crate::definition::is_plain_id(&m.id) {
             return Err(DefinitionError::invalid(
                 file,
-                format!("id = \"{}\" is not a plain name", m.id.escape_debug()),
-                crate::definition::ID_HINT,
+                crate::msg!("definition.id", id = m.id.escape_debug()),
+                &crate::msg!("definition.id_hint"),
             ));
         }
         Ok(m)

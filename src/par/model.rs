@@ -233,8 +233,8 @@ impl ParMethod {
         let invalid = |message: String, hint: &str| DefinitionError::invalid(file, message, hint);
         if !crate::definition::is_plain_id(&self.id) {
             return Err(invalid(
-                format!("id = \"{}\" is not a plain name", self.id.escape_debug()),
-                crate::definition::ID_HINT,
+                crate::msg!("definition.id", id = self.id.escape_debug()),
+                &crate::msg!("definition.id_hint"),
             ));
         }
         if !(0.5..1.0).contains(&self.ci_level) {

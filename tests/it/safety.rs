@@ -245,7 +245,7 @@ fn methodologies_that_would_score_wrong_are_refused_naming_key_and_value() {
             METHOD.replace("item_measures = [\"satisfied_pct\"]", "item_measures = [\"satisfied_pct\", \"satisfied_pct\"]"),
             &["item_measures"],
         ),
-        (METHOD.replace("id = \"m\"", "id = \"../../../../tmp/x\""), &["not a plain name"]),
+        (METHOD.replace("id = \"m\"", "id = \"../../../../tmp/x\""), &["không phải là một tên đơn giản"]),
     ];
     for (k, (text, says)) in cases.iter().enumerate() {
         let out = format!("out-{k}");
