@@ -747,7 +747,7 @@ impl<'a> Checker<'a> {
                                 ),
                             )),
                             None => {
-                                let key = if parse_real(v).is_some() {
+                                let message = if parse_real(v).is_some() {
                                     crate::msg!(
                                         "ingest.decimal",
                                         value = quote_value(v),
@@ -760,7 +760,7 @@ impl<'a> Checker<'a> {
                                         scale = scale.describe()
                                     )
                                 };
-                                Some((Rule::NotInteger, key))
+                                Some((Rule::NotInteger, message))
                             }
                         }
                     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::util::{Dir, csv_rows, root};
+use crate::util::{Dir, csv_rows, python, python_with, root};
 
 /// Two surveys, two years: four `survey=…/year=…` folders.
 fn four_batches(d: &Dir) -> u64 {
@@ -14,22 +14,6 @@ fn four_batches(d: &Dir) -> u64 {
         d.ingest_ok(survey, year, Path::new(&file));
     }
     d.manifest().batches.iter().map(|b| b.accepted).sum()
-}
-
-/// Python 3 with every module named, if installed (`.ci/run` installs them); in CI, required.
-fn python_with(modules: &[&str]) -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", &format!("import {}", modules.join(", "))])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 with {modules:?} is required in CI (.ci/run installs them)"
-        );
-        eprintln!("SKIPPED: python3 with {modules:?} is not installed");
-    }
-    ok
 }
 
 #[test]
@@ -69,16 +53,7 @@ p = pl.scan_parquet(f"{data}/**/*.parquet", hive_partitioning=True, missing_colu
 out["polars"] = [p.height, sorted(set(int(y) for y in p["year"])), sorted(set(p["survey"]))]
 print(json.dumps(out))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, &d.store().join("data").display().to_string()])
-        .output()
-        .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = python(script, &[&d.store().join("data").display().to_string()]);
     let seen: serde_json::Value = serde_json::from_str(&text).expect("json");
     let want = serde_json::json!([rows, [2025, 2026], ["education", "sipas"]]);
     for reader in ["pandas", "pyarrow", "duckdb", "polars"] {

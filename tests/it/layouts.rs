@@ -314,14 +314,6 @@ fn template(d: &Dir, args: &[&str], units: &std::path::Path, out: &std::path::Pa
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
-/// Python 3 with openpyxl, if installed (`.ci/run` installs it).
-fn openpyxl() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import openpyxl"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn a_template_filled_in_as_a_person_would_ingests_with_no_warning() {
     let d = Dir::new();
@@ -348,13 +340,8 @@ fn a_template_filled_in_as_a_person_would_ingests_with_no_warning() {
         &out.display().to_string(),
     ]);
     assert_eq!(run.code, 2);
-    if !openpyxl() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "openpyxl is required in CI (.ci/run installs it)"
-        );
-        eprintln!("SKIPPED the filling-in part: python3 with openpyxl is not installed");
-        return;
+    if !crate::util::python_with(&["openpyxl"]) {
+        return; // the filling-in part needs openpyxl
     }
     // Ten forms typed in, the way a person would: ids, a unit from the list, gender, answers.
     let filled = d.path().join("da-nhap.xlsx");
@@ -375,19 +362,9 @@ for r in range(2, 12):
         if v is not None: ws.cell(row=r, column=j, value=v)
 wb.save(sys.argv[2])
 "#;
-    let py = std::process::Command::new("python3")
-        .args([
-            "-c",
-            script,
-            &out.display().to_string(),
-            &filled.display().to_string(),
-        ])
-        .output()
-        .expect("python3");
-    assert!(
-        py.status.success(),
-        "{}",
-        String::from_utf8_lossy(&py.stderr)
+    crate::util::python(
+        script,
+        &[&out.display().to_string(), &filled.display().to_string()],
     );
     let run = d.run(&[
         "ingest",
@@ -547,11 +524,7 @@ fn a_cchc_assessment_template_filled_in_reads_back_with_no_problem() {
         )),
         "no 0..max-or-NA rule on self_score"
     );
-    if !openpyxl() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "openpyxl is required in CI"
-        );
+    if !crate::util::python_with(&["openpyxl"]) {
         return;
     }
     // Half the maximum on every row, NA on the first unit's first criterion.
@@ -564,19 +537,9 @@ for r in range(2, ws.max_row + 1):
     ws.cell(row=r, column=3, value="NA" if r == 2 else ws.cell(row=r, column=6).value / 2)
 wb.save(sys.argv[2])
 "#;
-    let py = std::process::Command::new("python3")
-        .args([
-            "-c",
-            script,
-            &out.display().to_string(),
-            &filled.display().to_string(),
-        ])
-        .output()
-        .expect("python3");
-    assert!(
-        py.status.success(),
-        "{}",
-        String::from_utf8_lossy(&py.stderr)
+    crate::util::python(
+        script,
+        &[&out.display().to_string(), &filled.display().to_string()],
     );
     let a = chiso::par::assessment::read(&filled, &method).expect("no problem in the assessment");
     assert_eq!(a.entries.len(), 2 * assessed.len());

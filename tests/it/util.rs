@@ -259,3 +259,37 @@ pub fn big_batch(prefix: &str, n: usize) -> String {
     }
     out
 }
+
+/// Whether python3 with every module named is installed. Outside CI a test may skip without
+/// them (it says so); in CI they are required (`.ci/run` installs them), so this fails.
+pub fn python_with(modules: &[&str]) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {}", modules.join(", "))])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with {modules:?} is required in CI (.ci/run installs them)"
+        );
+        eprintln!("SKIPPED: python3 with {modules:?} is not installed");
+    }
+    ok
+}
+
+/// Runs a Python script with arguments, which must succeed; its standard output.
+pub fn python(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
