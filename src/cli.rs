@@ -191,7 +191,15 @@ pub struct ScoreArgs {
     /// Scoring methodology: a name in scoring/ or a path to a .toml file [default: the questionnaire's].
     #[arg(long, value_name = "FILE")]
     pub method: Option<String>,
-    /// Where to write scores.csv, scores.xlsx and scores.json.
+    /// Post-stratify the weights to a population frame: a CSV of one or more grouping columns
+    /// (unit_id, a questionnaire column) and `population`.
+    #[arg(long, value_name = "FILE", conflicts_with = "rake")]
+    pub poststratify: Option<PathBuf>,
+    /// Rake the weights to population margins: one CSV per margin (grouping columns and
+    /// `population`); give --rake once per margin.
+    #[arg(long, value_name = "FILE")]
+    pub rake: Vec<PathBuf>,
+    /// Where to write scores.csv, scores.xlsx, scores.json and weighting.json.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
 }

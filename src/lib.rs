@@ -16,6 +16,7 @@ pub mod error;
 pub mod estimate;
 pub mod files;
 pub mod flag;
+pub mod frame;
 pub mod ingest;
 pub mod instrument;
 pub mod lang;

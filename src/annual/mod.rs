@@ -182,7 +182,7 @@ pub fn trend_rows(years: &[Year], changes: &[Vec<Change>]) -> Vec<TrendRow> {
                     (
                         (
                             c.unit_id.as_str(),
-                            c.level,
+                            c.level.clone(),
                             c.code.as_str(),
                             c.measure.as_str(),
                         ),
@@ -199,7 +199,7 @@ pub fn trend_rows(years: &[Year], changes: &[Vec<Change>]) -> Vec<TrendRow> {
             let c = from_prev
                 .get(&(
                     e.unit_id.as_str(),
-                    e.level,
+                    e.level.clone(),
                     e.code.as_str(),
                     e.measure.as_str(),
                 ))

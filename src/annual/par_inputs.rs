@@ -63,7 +63,7 @@ impl StoreSurveys {
                     r.level == e.level.name() && r.code == e.code && r.measure == e.measure
                 })
             };
-            let s = estimate::score_keeping(rows, &inst, &m, &keep)
+            let s = estimate::score_keeping(rows, &inst, &m, &estimate::Weighting::Design, &keep)
                 .with_context(|| format!("scoring {} {year}", inst.id))?;
             for r in &wanted {
                 if !s.estimates.iter().any(|e| {

@@ -59,7 +59,7 @@ impl SurveySummary {
         };
         let headline = |c: &&Change| {
             c.measure == measure::SATISFIED_PCT
-                && matches!(c.level, Level::Overall | Level::Element)
+                && matches!(c.level, Level::Overall | Level::Node(_) | Level::Element)
         };
         let (overall_change, mut real_changes, tested) = match change {
             Some(ch) => (

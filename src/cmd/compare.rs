@@ -35,7 +35,7 @@ pub fn run(args: CompareArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCod
         .map(|&y| score_year(&store, &manifest, &survey, y))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let id = scored.last().map(|y| y.inst.id.clone()).unwrap_or_default();
-    let labels = scored.last().map(|y| y.inst.labels(lang));
+    let labels = scored.last().map(|y| y.method.labels(&y.inst, lang));
     let (changes, excluded) = compare_years(&scored.iter().collect::<Vec<_>>())?;
     let excluded_path = args.out.join("compare_excluded.csv");
     let (n, up, down) = {

@@ -17,12 +17,24 @@ pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
     method.check(&method_name, &inst)?;
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
+    let weighting = if let Some(f) = &args.poststratify {
+        estimate::Weighting::PostStratify(crate::frame::read(f, &inst)?)
+    } else if !args.rake.is_empty() {
+        let frames = args
+            .rake
+            .iter()
+            .map(|f| crate::frame::read(f, &inst))
+            .collect::<Result<Vec<_>, _>>()?;
+        estimate::Weighting::Rake(frames)
+    } else {
+        estimate::Weighting::Design
+    };
     let rows = store.scan(&manifest, &inst.id, args.survey.year)?;
-    let estimates = estimate::score(rows, &inst, &method)
+    let estimates = estimate::score_weighted(rows, &inst, &method, &weighting)
         .with_context(|| msg!("score.scoring", survey = inst.id, year = args.survey.year))?;
     let outputs = crate::files::Outputs::begin(&args.out)?;
     let stage = outputs.dir();
-    let labels = inst.labels(lang);
+    let labels = method.labels(&inst, lang);
     let ctx = TableContext {
         year: args.survey.year,
         survey: &inst.id,
@@ -32,6 +44,7 @@ pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
         lang,
     };
     scores::write_all(stage, &ctx, &estimates)?;
+    scores::write_weighting(&stage.join("weighting.json"), &weighting)?;
     outputs.commit()?;
     let csv = args.out.join("scores.csv");
     let units = estimates
@@ -53,6 +66,17 @@ pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
             flagged = flagged
         )
     );
+    for f in weighting.frames() {
+        say!(
+            "{}",
+            msg!(
+                "score.frame",
+                how = weighting.name(),
+                file = f.file,
+                sha256 = f.sha256.get(..16).unwrap_or(&f.sha256)
+            )
+        );
+    }
     say!("{}", msg!("score.wrote", path = csv.display()));
     Ok(ExitCode::SUCCESS)
 }

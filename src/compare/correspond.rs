@@ -42,7 +42,7 @@ fn keys(s: &Side) -> BTreeSet<Key> {
     s.estimates
         .iter()
         .filter(|e| e.measure != crate::measure::CRONBACH_ALPHA)
-        .map(|e| (e.level, e.code.clone()))
+        .map(|e| (e.level.clone(), e.code.clone()))
         .collect()
 }
 
@@ -67,12 +67,12 @@ pub fn correspond(from: &Side, to: &Side) -> Result<Pairing, String> {
                     p.pairs.insert(k.clone(), k.clone());
                 }
                 (true, false) => p.excluded.push(excluded(
-                    k.0,
+                    k.0.clone(),
                     &k.1,
                     format!("not scored in {} (the methodologies differ)", from.year),
                 )),
                 _ => p.excluded.push(excluded(
-                    k.0,
+                    k.0.clone(),
                     &k.1,
                     format!("not scored in {} (the methodologies differ)", to.year),
                 )),
@@ -186,13 +186,27 @@ pub fn correspond(from: &Side, to: &Side) -> Result<Pairing, String> {
             Err(why) => p.excluded.push(excluded(Level::Element, &e.code, why)),
         }
     }
-    let overall_items = |s: &Side| -> Vec<String> {
-        s.method
-            .overall_children(s.inst)
-            .iter()
-            .flat_map(|c| items_of(s.inst, c))
-            .collect()
-    };
+    let overall_items = |s: &Side| -> Vec<String> { s.method.items_beneath(s.inst, "overall") };
+    // Nodes (e.g. parts) of the same code in both years: their items must correspond.
+    for (level, code) in kt.iter().filter(|k| matches!(k.0, Level::Node(_))) {
+        let key = (level.clone(), code.clone());
+        if !kf.contains(&key) || p.pairs.contains_key(&key) {
+            continue;
+        }
+        let (ti, fi) = (
+            to.method.items_beneath(to.inst, code),
+            from.method.items_beneath(from.inst, code),
+        );
+        match group(
+            ti.iter().map(String::as_str).collect(),
+            fi.iter().map(String::as_str).collect(),
+        ) {
+            Ok(()) => {
+                p.pairs.insert(key.clone(), key);
+            }
+            Err(why) => p.excluded.push(excluded(level.clone(), code, why)),
+        }
+    }
     let key = (Level::Overall, "overall".to_string());
     if kt.contains(&key) && kf.contains(&key) {
         let (ti, fi) = (overall_items(to), overall_items(from));

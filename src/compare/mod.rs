@@ -107,7 +107,7 @@ pub fn change(from: &Estimate, to: &Estimate) -> Change {
     }
     Change {
         unit_id: to.unit_id.clone(),
-        level: to.level,
+        level: to.level.clone(),
         code: to.code.clone(),
         measure: to.measure.clone(),
         estimate_from: from.estimate,
@@ -171,7 +171,7 @@ pub fn compare(from: &Side, to: &Side, pairing: &mut Pairing) -> Vec<Change> {
             (
                 (
                     e.unit_id.as_str(),
-                    e.level,
+                    e.level.clone(),
                     e.code.as_str(),
                     e.measure.as_str(),
                 ),
@@ -201,10 +201,15 @@ pub fn compare(from: &Side, to: &Side, pairing: &mut Pairing) -> Vec<Change> {
         .iter()
         .filter(|e| e.measure != crate::measure::CRONBACH_ALPHA)
     {
-        let Some((fl, fc)) = pairing.pairs.get(&(e.level, e.code.clone())) else {
+        let Some((fl, fc)) = pairing.pairs.get(&(e.level.clone(), e.code.clone())) else {
             continue;
         };
-        if let Some(f) = index.get(&(e.unit_id.as_str(), *fl, fc.as_str(), e.measure.as_str())) {
+        if let Some(f) = index.get(&(
+            e.unit_id.as_str(),
+            fl.clone(),
+            fc.as_str(),
+            e.measure.as_str(),
+        )) {
             rows.push(change(f, e));
         }
     }

@@ -94,7 +94,7 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
     let (first, last) = (YEARS[0], YEARS[YEARS.len() - 1]);
     for (survey, _, _) in SURVEYS {
         let y = score_year(&store, &manifest, survey, last)?;
-        let labels = y.inst.labels(lang);
+        let labels = y.method.labels(&y.inst, lang);
         let ctx = TableContext {
             year: last,
             survey: &y.inst.id,

@@ -8,12 +8,14 @@
 //! One lazy polars pass turns the stored answers into those PSU totals (one row per unit ×
 //! stratum × PSU); everything after works on that small table.
 
+pub mod calibrate;
 mod design;
 mod dist;
 mod distribution;
 mod interval;
 mod totals;
 
+pub use calibrate::{CalibrationError, Frame, Weighting};
 pub use design::{Design, DesignError};
 pub use dist::t_two_sided_p;
 pub use distribution::{Distributions, distributions};
@@ -33,24 +35,51 @@ use totals::{Totals, Vars};
 pub enum EstimateError {
     #[error(transparent)]
     Design(#[from] DesignError),
+    #[error(transparent)]
+    Calibration(#[from] CalibrationError),
     #[error("{}", crate::msg!("estimate.reading", error = _0))]
     Polars(#[from] PolarsError),
 }
 
-/// The level of the aggregation tree a figure belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The level of the aggregation tree a figure belongs to: items, elements, the methodology's
+/// own node levels (e.g. `part`), the overall index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     Item,
     Element,
+    /// A node level the methodology declares, by its name.
+    Node(std::sync::Arc<str>),
     Overall,
 }
 
 impl Level {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Level::Item => "item",
             Level::Element => "element",
+            Level::Node(name) => name,
             Level::Overall => "overall",
+        }
+    }
+
+    /// The level named `name` in a methodology with node levels `nodes`.
+    pub fn parse(name: &str, nodes: &[&str]) -> Option<Level> {
+        match name {
+            "item" => Some(Level::Item),
+            "element" => Some(Level::Element),
+            "overall" => Some(Level::Overall),
+            n if nodes.contains(&n) => Some(Level::Node(n.into())),
+            _ => None,
+        }
+    }
+
+    /// Items first, then elements, nodes and the overall index.
+    fn rank(&self) -> u8 {
+        match self {
+            Level::Item => 0,
+            Level::Element => 1,
+            Level::Node(_) => 2,
+            Level::Overall => 3,
         }
     }
 }
@@ -93,7 +122,7 @@ impl Estimates {
                 (
                     (
                         e.unit_id.clone(),
-                        e.level,
+                        e.level.clone(),
                         e.code.clone(),
                         e.measure.clone(),
                     ),
@@ -233,7 +262,17 @@ pub fn score(
     inst: &Instrument,
     method: &Method,
 ) -> Result<Vec<Estimate>, EstimateError> {
-    Ok(score_keeping(rows, inst, method, &|_| false)?.estimates)
+    score_weighted(rows, inst, method, &Weighting::Design)
+}
+
+/// As [`score`], with the design weights calibrated as `weighting` asks.
+pub fn score_weighted(
+    rows: LazyFrame,
+    inst: &Instrument,
+    method: &Method,
+    weighting: &Weighting,
+) -> Result<Vec<Estimate>, EstimateError> {
+    Ok(score_keeping(rows, inst, method, weighting, &|_| false)?.estimates)
 }
 
 /// The figures of one survey year, with the linearised influence values of the figures a
@@ -244,7 +283,7 @@ pub struct Scored {
     pub estimates: Vec<Estimate>,
     /// Per estimate: its PSU totals of influence values (on the estimate's scale), if kept.
     influence: Vec<Option<Vec<f64>>>,
-    /// Per unit (and ALL): the stratum of each of its PSU rows, in the order of `influence`.
+    /// Per unit (and ALL): the stratum of each of its PSU totals, in the order of `influence`.
     strata: BTreeMap<String, Vec<usize>>,
     design: Design,
 }
@@ -269,40 +308,41 @@ impl Scored {
     }
 }
 
-/// As [`score`], keeping the influence values of the figures for which `keep` is true.
+/// As [`score_weighted`], keeping the influence values of the figures for which `keep` is true.
 pub fn score_keeping(
     rows: LazyFrame,
     inst: &Instrument,
     method: &Method,
+    weighting: &Weighting,
     keep: &dyn Fn(&Estimate) -> bool,
 ) -> Result<Scored, EstimateError> {
     let mut vars = Vars::new(method.satisfied_at);
     let (specs, alphas) = plan(inst, method, &mut vars);
-    let totals = Totals::collect(rows, &vars)?;
+    let totals = Totals::collect(rows, &vars, weighting)?;
     let design = totals.design(method.lonely_psu)?;
-    let t = interval::t_quantile(method.ci_level, design.df);
+    let calibration = totals.cells.as_ref().map(|_| Calibration::of(&totals));
     let mut out = Vec::new();
     let mut strata = BTreeMap::new();
-    // ALL first, then the units in order.
-    let all = totals.all_units();
-    let all_rows: Vec<usize> = (0..all.len()).collect();
+    let mut t_cache = BTreeMap::new();
     let cx = Context {
         design: &design,
         specs: &specs,
         alphas: &alphas,
         method,
         keep,
+        calibration: calibration.as_ref(),
     };
+    // ALL first, then the units in order.
+    let all = totals.all_units();
+    let all_rows: Vec<usize> = (0..all.len()).collect();
     strata.insert(
         ALL.to_string(),
-        domain(&mut out, ALL, &all, &all_rows, design.df, t, &cx),
+        domain(&mut out, ALL, &all, &all_rows, &mut t_cache, &cx),
     );
     for (unit, rows) in totals.units() {
-        let df = totals.df_of(&rows);
-        let t = interval::t_quantile(method.ci_level, df);
         strata.insert(
             unit.to_string(),
-            domain(&mut out, unit, &totals, &rows, df, t, &cx),
+            domain(&mut out, unit, &totals, &rows, &mut t_cache, &cx),
         );
     }
     let (estimates, influence) = out.into_iter().unzip();
@@ -314,6 +354,34 @@ pub fn score_keeping(
     })
 }
 
+/// What the variance of a calibrated estimator needs of the whole sample: each joint cell's
+/// calibrated weight and respondents, and each PSU's weight in each joint cell.
+struct Calibration {
+    w: Vec<f64>,
+    n: Vec<f64>,
+    /// (design PSU, joint cell, Σ calibrated weight).
+    psu_cell: Vec<(usize, usize, f64)>,
+}
+
+impl Calibration {
+    fn of(t: &Totals) -> Calibration {
+        let cells = t.cells.as_ref().map_or(0, |c| c.len());
+        let mut w = vec![0.0; cells];
+        let mut n = vec![0.0; cells];
+        let mut psu_cell: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        for r in 0..t.len() {
+            w[t.cell[r]] += t.row_w[r];
+            n[t.cell[r]] += t.row_n[r];
+            *psu_cell.entry((t.psu[r], t.cell[r])).or_insert(0.0) += t.row_w[r];
+        }
+        Calibration {
+            w,
+            n,
+            psu_cell: psu_cell.into_iter().map(|((p, c), w)| (p, c, w)).collect(),
+        }
+    }
+}
+
 /// What every domain is scored with.
 struct Context<'a> {
     design: &'a Design,
@@ -321,6 +389,7 @@ struct Context<'a> {
     alphas: &'a [AlphaSpec],
     method: &'a Method,
     keep: &'a dyn Fn(&Estimate) -> bool,
+    calibration: Option<&'a Calibration>,
 }
 
 /// Declares the variables and the figures the methodology asks for.
@@ -372,34 +441,66 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
             ));
         }
     }
-    // Elements, then overall: each a group of items with a rule.
-    let items_of = |e: &str| -> Vec<&crate::instrument::Question> {
-        inst.scored_items()
-            .filter(|q| q.element.as_deref() == Some(e))
-            .collect()
-    };
-    let mut element_terms: BTreeMap<(String, ItemMeasure), Vec<(f64, Ratio)>> = BTreeMap::new();
-    let overall_children = method.overall_children(inst);
-    let mut groups: Vec<(Level, String, Vec<&crate::instrument::Question>, Rule)> = inst
-        .elements
+    // Elements, the methodology's nodes (children before parents), then the overall index:
+    // each a figure over the items beneath it, combining its children by its rule.
+    let question = |c: &str| inst.scored_items().find(|q| q.code == c);
+    let mut groups: Vec<Group> = Vec::new();
+    for e in &inst.elements {
+        let items: Vec<&crate::instrument::Question> = inst
+            .scored_items()
+            .filter(|q| q.element.as_deref() == Some(e.code.as_str()))
+            .collect();
+        let codes: Vec<String> = items.iter().map(|q| q.code.clone()).collect();
+        let w = weights(codes.iter().map(String::as_str), &method.element.weights);
+        groups.push((
+            Level::Element,
+            e.code.clone(),
+            items,
+            method.element.rule,
+            codes.into_iter().zip(w).collect(),
+        ));
+    }
+    let node_groups = method
+        .nodes
         .iter()
-        .map(|e| {
+        .map(|n| {
             (
-                Level::Element,
-                e.code.clone(),
-                items_of(&e.code),
-                method.element.rule,
+                Level::Node(n.level.as_str().into()),
+                n.code.clone(),
+                n.children.clone(),
+                &n.weights,
+                n.rule,
             )
         })
+        .chain(std::iter::once((
+            Level::Overall,
+            "overall".to_string(),
+            method.overall_children(inst),
+            &method.overall.weights,
+            method.overall.rule,
+        )));
+    for (level, code, children, given, rule) in node_groups {
+        let items = method
+            .items_beneath(inst, &code)
+            .iter()
+            .filter_map(|c| question(c))
+            .collect();
+        let w = weights(children.iter().map(String::as_str), given);
+        groups.push((
+            level,
+            code,
+            items,
+            rule,
+            children.into_iter().zip(w).collect(),
+        ));
+    }
+    // Each figure's index as Σ a·ratio, by code and measure: items first.
+    let mut terms_of: BTreeMap<(String, ItemMeasure), Vec<(f64, Ratio)>> = item_ratio
+        .into_iter()
+        .map(|(k, r)| (k, vec![(1.0, r)]))
         .collect();
-    groups.push((
-        Level::Overall,
-        "overall".to_string(),
-        overall_children.iter().flat_map(|c| items_of(c)).collect(),
-        method.overall.rule,
-    ));
     let mut alphas = Vec::new();
-    for (level, code, items, rule) in groups {
+    for (level, code, items, rule, children) in groups {
         let (_, any) = vars.any_valid(&code, &items);
         for m in &method.item_measures {
             let (terms, kind, moments) = match rule {
@@ -422,52 +523,29 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
                         Some(mo),
                     )
                 }
-                Rule::Mean => {
-                    let terms = if level == Level::Element {
-                        let w = weights(
-                            items.iter().map(|q| q.code.as_str()),
-                            &method.element.weights,
-                        );
-                        items
-                            .iter()
-                            .zip(w)
-                            .filter_map(|(q, a)| {
-                                item_ratio
-                                    .get(&(q.code.clone(), *m))
-                                    .map(|r| (a, r.clone()))
-                            })
-                            .collect()
-                    } else {
-                        let w = weights(
-                            overall_children.iter().map(String::as_str),
-                            &method.overall.weights,
-                        );
-                        overall_children
-                            .iter()
-                            .zip(w)
-                            .flat_map(|(c, a)| {
-                                element_terms
-                                    .get(&(c.clone(), *m))
-                                    .cloned()
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(move |(b, r)| (a * b, r))
-                            })
-                            .collect()
-                    };
+                Rule::Mean | Rule::Weighted => {
+                    let terms = children
+                        .iter()
+                        .flat_map(|(c, a)| {
+                            terms_of
+                                .get(&(c.clone(), *m))
+                                .cloned()
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(move |(b, r)| (a * b, r))
+                        })
+                        .collect();
                     (terms, Kind::Mean, None)
                 }
             };
-            if level == Level::Element {
-                element_terms.insert((code.clone(), *m), terms.clone());
-            }
+            terms_of.insert((code.clone(), *m), terms.clone());
             let scale = if *m == ItemMeasure::SatisfiedPct {
                 100.0
             } else {
                 1.0
             };
             specs.push(Spec {
-                level,
+                level: level.clone(),
                 code: code.clone(),
                 measure: m.name().to_string(),
                 kind,
@@ -480,7 +558,7 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
         if method.comprehensive {
             let (comp, any_w, any_n) = vars.comprehensive(&code, &items);
             specs.push(Spec::ratio(
-                level,
+                level.clone(),
                 &code,
                 measure::COMPREHENSIVE_PCT,
                 Kind::Proportion,
@@ -549,6 +627,16 @@ fn plan(inst: &Instrument, method: &Method, vars: &mut Vars) -> (Vec<Spec>, Vec<
     (specs, alphas)
 }
 
+/// A figure above the items: its level, code, the items beneath, its rule and its children
+/// with their normalised weights.
+type Group<'a> = (
+    Level,
+    String,
+    Vec<&'a crate::instrument::Question>,
+    Rule,
+    Vec<(String, f64)>,
+);
+
 /// Normalised weights of the children named by `codes` (equal when none are given).
 fn weights<'a>(codes: impl Iterator<Item = &'a str>, given: &BTreeMap<String, f64>) -> Vec<f64> {
     let raw: Vec<f64> = codes
@@ -566,15 +654,14 @@ fn weights<'a>(codes: impl Iterator<Item = &'a str>, given: &BTreeMap<String, f6
         .collect()
 }
 
-/// Every figure for one domain, whose PSU rows in `table` are `rows`; returns the stratum of
-/// each of those rows.
+/// Every figure for one domain, whose rows in `table` are `rows`; returns the stratum of each
+/// of the PSU totals its figures' variances are computed from.
 fn domain(
     out: &mut Vec<(Estimate, Option<Vec<f64>>)>,
     unit: &str,
     table: &Totals,
     rows: &[usize],
-    df: i64,
-    t: Option<f64>,
+    t_cache: &mut BTreeMap<i64, Option<f64>>,
     cx: &Context,
 ) -> Vec<usize> {
     let Context {
@@ -583,14 +670,33 @@ fn domain(
         alphas,
         method,
         keep,
+        calibration,
     } = *cx;
     let start = out.len();
-    let strata: Vec<usize> = rows.iter().map(|&r| table.stratum[r]).collect();
+    // Without calibration each row of a domain is one PSU; with it, the influence values
+    // reach every PSU of the design (through the cells), so the totals are the design's PSUs.
+    let strata: Vec<usize> = match calibration {
+        None => rows.iter().map(|&r| table.stratum[r]).collect(),
+        Some(_) => table.psu_stratum.clone(),
+    };
     let sum = |v: usize| -> f64 { rows.iter().map(|&r| table.col(v)[r]).sum() };
     let sum_of = |vs: &[usize], r: usize| -> f64 { vs.iter().map(|&v| table.col(v)[r]).sum() };
+    let plain_of = |vs: &[usize], r: usize| -> f64 {
+        vs.iter()
+            .map(|&v| table.unweighted(v).map_or(0.0, |u| u[r]))
+            .sum()
+    };
     let mut z = vec![0.0; rows.len()];
+    let mut u = vec![0.0; rows.len()];
+    let mut t_of = |df: i64| {
+        *t_cache
+            .entry(df)
+            .or_insert_with(|| interval::t_quantile(method.ci_level, df))
+    };
+    let domain_df = table.df_of(rows);
     for s in specs {
         z.iter_mut().for_each(|zi| *zi = 0.0);
+        u.iter_mut().for_each(|ui| *ui = 0.0);
         let mut est = 0.0;
         for (a, ratio) in &s.terms {
             let y: f64 = ratio.y.iter().map(|&v| sum(v)).sum();
@@ -600,6 +706,11 @@ fn domain(
             for (k, &row) in rows.iter().enumerate() {
                 z[k] += a * (sum_of(&ratio.y, row) - r * sum_of(&ratio.x, row)) / x;
             }
+            if table.cells.as_ref().is_some_and(|c| c.is_rake()) {
+                for (k, &row) in rows.iter().enumerate() {
+                    u[k] += a * (plain_of(&ratio.y, row) - r * plain_of(&ratio.x, row)) / x;
+                }
+            }
         }
         // Nothing to estimate from (no children, no valid answer, sums beyond range): the
         // figure is empty and flagged, never 0 with se 0.
@@ -607,13 +718,21 @@ fn domain(
         if no_data {
             est = f64::NAN;
         }
+        let psu_z = match calibration {
+            None => z.clone(),
+            Some(cal) => calibrated_totals(table, rows, &z, &u, cal),
+        };
         let var = if no_data {
             f64::NAN
         } else {
-            design.variance(&strata, &z)
+            design.variance(&strata, &psu_z)
         };
         let se = var.sqrt();
         let n = sum(s.n).round() as u64;
+        // The figure's degrees of freedom: the PSUs of the respondents it counts, minus their
+        // strata (R's degf(subset(design, domain & answered))).
+        let df = table.df_where(rows, |r| table.col(s.n)[r] > 0.0);
+        let t = t_of(df);
         let (lo, hi) = match (t, s.kind) {
             (None, _) => (f64::NAN, f64::NAN),
             (Some(t), Kind::Proportion) => interval::proportion(method.ci_method, est, se, t),
@@ -634,7 +753,7 @@ fn domain(
         }
         let e = Estimate {
             unit_id: unit.to_string(),
-            level: s.level,
+            level: s.level.clone(),
             code: s.code.clone(),
             measure: s.measure.clone(),
             n,
@@ -646,9 +765,10 @@ fn domain(
             deff,
             flag: flags,
         };
-        let kept = keep(&e).then(|| z.iter().map(|v| v * s.scale).collect());
+        let kept = keep(&e).then(|| psu_z.iter().map(|v| v * s.scale).collect());
         out.push((e, kept));
     }
+    let df = domain_df;
     for a in alphas {
         let n = sum(a.complete);
         let var = |(s1, s2): (usize, usize)| (sum(s2) - sum(s1) * sum(s1) / n) / (n - 1.0);
@@ -681,9 +801,36 @@ fn domain(
             None,
         ));
     }
-    // Items, then elements, then overall; the methodology's order within a level (stable sort).
-    out[start..].sort_by_key(|e| e.0.level);
+    // Items, elements, nodes, overall; the methodology's order within a level (stable sort).
+    out[start..].sort_by_key(|e| e.0.level.rank());
     strata
+}
+
+/// The design's PSU totals of a calibrated estimator's influence values: the domain's
+/// weighted sums `z` (and plain sums `u`, for raking) per row, residualised on the cells.
+fn calibrated_totals(
+    table: &Totals,
+    rows: &[usize],
+    z: &[f64],
+    u: &[f64],
+    cal: &Calibration,
+) -> Vec<f64> {
+    let Some(cells) = table.cells.as_ref() else {
+        return z.to_vec();
+    };
+    let mut zj = vec![0.0; cells.len()];
+    let mut uj = vec![0.0; cells.len()];
+    let mut psu = vec![0.0; table.psu_stratum.len()];
+    for (k, &r) in rows.iter().enumerate() {
+        zj[table.cell[r]] += z[k];
+        uj[table.cell[r]] += u[k];
+        psu[table.psu[r]] += z[k];
+    }
+    let shift = cells.shift(&zj, &uj, &cal.w, &cal.n);
+    for &(p, j, w) in &cal.psu_cell {
+        psu[p] -= shift[j] * w;
+    }
+    psu
 }
 
 /// A percentage's interval end kept within 0–100: the Wald interval of a mean of shares (the
@@ -718,7 +865,9 @@ fn design_effect(var: f64, r: f64, ratio: &Ratio, m: Moments, sum: &dyn Fn(usize
 mod tests {
     //! Tiny frames worked by hand. With no design columns each respondent is its own PSU in
     //! one stratum, so V = n/(n − 1) · Σ_k z_k² (the z_k sum to 0), with n = 5 respondents and
-    //! z_k = (y_k − R·x_k)/X the influence on a ratio R = Y/X. t(0.975; 4) = 2.776445.
+    //! z_k = (y_k − R·x_k)/X the influence on a ratio R = Y/X. A figure's degrees of freedom are
+    //! the PSUs of the respondents it counts minus their strata: 3 answers → df 2, 4 → df 3.
+    //! t(0.975; 1, 2, 3) = 12.706205, 4.302653, 3.182446 (R's qt).
     use super::*;
     use crate::instrument::Instrument;
 
@@ -845,18 +994,19 @@ mod tests {
         // I1 valid: 5, 4, 3 (blank and 0 leave the denominator) → 2/3 satisfied, X = 3.
         // z = (1 − 2/3)/3 = 1/9 (r1, r2), −2/9 (r3), 0 (r4, r5); Σz² = 6/81; V = 5/4 · 6/81.
         let e = find(&rows, "U", "I1", "satisfied_pct");
-        assert_eq!((e.n, e.df), (3, 4));
+        assert_eq!((e.n, e.df), (3, 2));
         assert!(near(e.estimate, 200.0 / 3.0));
         assert!(near(e.se, 100.0 * (30.0_f64 / 324.0).sqrt()));
-        // logit(2/3) = ln 2 ± 2.776445 · 0.304290 / (2/9) → expit → 4.275158 %, 98.895806 %.
+        // logit(2/3) = ln 2 ± 4.302653 · 0.304290 / (2/9) → expit → 0.549447 %, 99.862070 %.
         assert!(
-            (e.ci_low - 4.275_157_722).abs() < 1e-6 && (e.ci_high - 98.895_806_045).abs() < 1e-6
+            (e.ci_low - 0.549_447_445).abs() < 1e-6 && (e.ci_high - 99.862_069_748).abs() < 1e-6
         );
         // Mean score (5 + 4 + 3)/3 = 4; z = (x − 4)/3 → 1/3, 0, −1/3; V = 5/4 · 2/9; Wald t.
         let m = find(&rows, "U", "I1", "mean_score");
         assert!(near(m.estimate, 4.0) && near(m.se, (10.0_f64 / 36.0).sqrt()));
+        // 4 ∓ 4.302653 · 0.527046 → 1.732303, 6.267697.
         assert!(
-            (m.ci_low - 2.536_684_945).abs() < 1e-6 && (m.ci_high - 5.463_315_055).abs() < 1e-6
+            (m.ci_low - 1.732_302_899).abs() < 1e-6 && (m.ci_high - 6.267_697_101).abs() < 1e-6
         );
         // The ALL domain is the same single unit here.
         assert!(near(find(&rows, ALL, "I1", "satisfied_pct").se, e.se));
@@ -870,13 +1020,15 @@ mod tests {
         let e = find(&pooled, "U", "E", "satisfied_pct");
         assert_eq!(e.n, 4);
         assert!(near(e.estimate, 50.0) && near(e.se, 100.0 * (5.0_f64 / 96.0).sqrt()));
-        assert!((e.ci_low - 7.347_226_292).abs() < 1e-6);
+        // Four respondents answered beneath E → df 3: logit 0 ± 3.182446 · 0.228218 / (1/4).
+        assert_eq!(e.df, 3);
+        assert!((e.ci_low - 5.189_894_089).abs() < 1e-6);
         // Mean of the item indices: (2/3 + 1/3)/2 = 1/2, but z = (z_I1 + z_I2)/2 → 1/6, 0,
         // −1/9, −1/18; Σz² = 14/324; V = 5/4 · 14/324 = 70/1296. Wald t interval (a mean).
         let mean = run("mean", five());
         let e = find(&mean, "U", "E", "satisfied_pct");
         assert!(near(e.estimate, 50.0) && near(e.se, 100.0 * (70.0_f64 / 1296.0).sqrt()));
-        // Wald: 50 ∓ 2.776445 · 23.24 = [−14.526129, 114.526129], a percentage, so kept
+        // Wald: 50 ∓ 3.182446 · 23.24 = [−23.961823, 123.961823], a percentage, so kept
         // within 0–100.
         assert_eq!((e.ci_low, e.ci_high), (0.0, 100.0));
         assert!(e.deff.is_nan(), "no deff for a mean of ratios");
@@ -895,8 +1047,10 @@ mod tests {
         // Expectation: (80 + 60 + 100)/3 = 80; z = 0, −20/3, 20/3; V = 5/4 · 800/9.
         let x = find(&rows, "U", "exp", "expectation_pct");
         assert!(near(x.estimate, 80.0) && near(x.se, (1000.0_f64 / 9.0).sqrt()));
-        // Wald: 80 ± 29.266301103 → [50.733698897, 109.266301103], the top clamped to 100.
-        assert!((x.ci_low - 50.733_698_897).abs() < 1e-6);
+        // Three answered → df 2. Wald: 80 ∓ 4.302653 · 10.540926 → [34.646058, 125.353942],
+        // the top clamped to 100.
+        assert_eq!(x.df, 2);
+        assert!((x.ci_low - 34.646_057_978).abs() < 1e-6);
         assert_eq!(x.ci_high, 100.0);
         // Would return (4 or 5): r1, r3 of r1, r2, r3, r5 → 1/2; z = ±1/8; V = 5/4 · 1/16.
         let r = find(&rows, "U", "ret", "return_pct");
@@ -916,7 +1070,8 @@ mod tests {
         // h1: PSU a r1 (w 1, I1 5), PSU b r2 (w 2, I1 2); h2: PSU c r3 (w 3, I1 4), PSU d r4
         // (w 4, blank). p = (1 + 3)/(1 + 2 + 3) = 2/3; z = w(y − p·x)/6 → 1/18, −2/9, 1/6, 0.
         // h1: totals 1/18, −2/9 around −1/12: 2 · 2 · (5/36)² = 100/1296;
-        // h2: 1/6, 0 around 1/12: 2 · 2 · (1/12)² = 36/1296 → V = 136/1296; df = 4 − 2.
+        // h2: 1/6, 0 around 1/12: 2 · 2 · (1/12)² = 36/1296 → V = 136/1296. Those who
+        // answered are in PSUs a, b, c of strata h1, h2: df = 3 − 2 = 1 (the design's is 2).
         let rows = run(
             "pooled",
             tiny(
@@ -930,11 +1085,11 @@ mod tests {
             ),
         );
         let e = find(&rows, "U", "I1", "satisfied_pct");
-        assert_eq!(e.df, 2);
+        assert_eq!(e.df, 1);
         assert!(near(e.estimate, 200.0 / 3.0) && near(e.se, 100.0 * (136.0_f64 / 1296.0).sqrt()));
-        // t(0.975; 2) = 4.302653 → logit interval 0.376216 %, 99.905680 %.
+        // t(0.975; 1) = 12.706205 → logit interval 1.806716e-6 %, 99.999999548 %.
         assert!(
-            (e.ci_low - 0.376_215_877).abs() < 1e-6 && (e.ci_high - 99.905_679_895).abs() < 1e-6
+            (e.ci_low - 1.806_716e-6).abs() < 1e-10 && (e.ci_high - 99.999_999_548).abs() < 1e-8
         );
     }
 }

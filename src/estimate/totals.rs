@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::calibrate::{Cells, Weighting};
 use super::design::{Design, DesignError};
-use super::{AlphaSpec, Moments};
+use super::{AlphaSpec, EstimateError, Moments};
 use crate::instrument::Question;
 use crate::methodology::{ItemMeasure, LonelyPsu};
 
@@ -385,18 +386,31 @@ fn in_order_cleaned(
     })
 }
 
-/// A PSU's key: unit, stratum, PSU.
-type GroupKey<'a> = (&'a str, &'a str, &'a str);
+/// A row's key: unit, stratum, PSU, joint calibration cell.
+type GroupKey<'a> = (&'a str, &'a str, &'a str, usize);
 
-/// Per-PSU sums, one row per unit × stratum × PSU in sorted order, with the design around them.
+/// Per-PSU sums, one row per unit × stratum × PSU × calibration cell in sorted order, with the
+/// design around them.
 pub struct Totals {
     unit: Vec<String>,
     pub stratum: Vec<usize>,
-    psu: Vec<usize>,
+    /// The design PSU of each row (index into the design's PSUs, sorted by stratum).
+    pub psu: Vec<usize>,
+    /// The joint calibration cell of each row (0 without calibration).
+    pub cell: Vec<usize>,
     cols: Vec<Vec<f64>>,
+    /// With raking: the same sums with every weight 1.
+    unweighted: Option<Vec<Vec<f64>>>,
+    /// Σ calibrated weight and number of respondents of each row.
+    pub row_w: Vec<f64>,
+    pub row_n: Vec<f64>,
     strata: Vec<String>,
     n_psu: Vec<usize>,
+    /// The stratum of each design PSU.
+    pub psu_stratum: Vec<usize>,
     fpc: Vec<(Option<f64>, Option<f64>)>,
+    /// The calibration, when the weights were calibrated to frames.
+    pub cells: Option<Cells>,
 }
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
@@ -404,8 +418,14 @@ fn strs(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
 }
 
 impl Totals {
-    /// The single pass: stored answers → per-PSU sums of every registered quantity.
-    pub fn collect(rows: LazyFrame, vars: &Vars) -> PolarsResult<Totals> {
+    /// The single pass: stored answers → per-PSU sums of every registered quantity, the
+    /// design weights calibrated first when `weighting` asks.
+    pub fn collect(
+        rows: LazyFrame,
+        vars: &Vars,
+        weighting: &Weighting,
+    ) -> Result<Totals, EstimateError> {
+        let cal_cols = weighting.columns();
         let mut select = vec![
             col("unit_id"),
             col("weight")
@@ -420,6 +440,12 @@ impl Totals {
                 .alias(PSU),
             col("fpc").cast(DataType::Float64),
         ];
+        select.extend(cal_cols.iter().enumerate().map(|(i, c)| {
+            col(c.as_str())
+                .cast(DataType::String)
+                .fill_null(lit(""))
+                .alias(format!("__cal{i}"))
+        }));
         select.extend(
             vars.questions
                 .iter()
@@ -430,14 +456,56 @@ impl Totals {
         let unit = strs(&df, "unit_id")?;
         let h = strs(&df, H)?;
         let p = strs(&df, PSU)?;
+        let mut w: Vec<f64> = df
+            .column(W)?
+            .f64()?
+            .iter()
+            .map(|x| x.unwrap_or(1.0))
+            .collect();
+        // Joint calibration cells, numbered in sorted order of their values.
+        let cal: Vec<StringChunked> = (0..cal_cols.len())
+            .map(|i| strs(&df, &format!("__cal{i}")))
+            .collect::<PolarsResult<_>>()?;
+        let mut joint = vec![0usize; n];
+        let cells = if cal.is_empty() {
+            None
+        } else {
+            let mut ids: BTreeMap<Vec<&str>, usize> = BTreeMap::new();
+            let key =
+                |i: usize| -> Vec<&str> { cal.iter().map(|c| c.get(i).unwrap_or("")).collect() };
+            for i in 0..n {
+                ids.entry(key(i)).or_insert(0);
+            }
+            for (j, v) in ids.values_mut().enumerate() {
+                *v = j;
+            }
+            let mut w0 = vec![0.0; ids.len()];
+            let mut count = vec![0usize; ids.len()];
+            for i in 0..n {
+                let j = ids[&key(i)];
+                joint[i] = j;
+                w0[j] += w[i];
+                count[j] += 1;
+            }
+            let keys: Vec<Vec<String>> = ids
+                .keys()
+                .map(|k| k.iter().map(|s| s.to_string()).collect())
+                .collect();
+            let cells = Cells::new(weighting, &cal_cols, &keys, &w0, &count)?;
+            for (wi, &j) in w.iter_mut().zip(&joint) {
+                *wi *= cells.factor[j];
+            }
+            Some(cells)
+        };
         // Group ids in sorted key order.
         let mut keys: foldhash::HashMap<GroupKey<'_>, usize> = foldhash::HashMap::default();
         let mut gid = Vec::with_capacity(n);
-        for i in 0..n {
+        for (i, &j) in joint.iter().enumerate() {
             let k = (
                 unit.get(i).unwrap_or(""),
                 h.get(i).unwrap_or(""),
                 p.get(i).unwrap_or(""),
+                j,
             );
             let next = keys.len();
             gid.push(*keys.entry(k).or_insert(next));
@@ -451,12 +519,6 @@ impl Totals {
         let gid: Vec<usize> = gid.into_iter().map(|g| rank[g]).collect();
         let sorted: Vec<GroupKey<'_>> = sorted.into_iter().map(|(k, _)| k).collect();
         let n_groups = sorted.len();
-        let w: Vec<f64> = df
-            .column(W)?
-            .f64()?
-            .iter()
-            .map(|x| x.unwrap_or(1.0))
-            .collect();
         let fpc = df.column("fpc")?.f64()?.clone();
         let answers: Vec<Int32Chunked> = vars
             .questions
@@ -490,50 +552,60 @@ impl Totals {
             .map(|(q, arr)| in_order_cleaned(arr, &q.scale, &order))
             .collect::<PolarsResult<_>>()?;
         let wt: Vec<f64> = order.iter().map(|&i| w[i]).collect();
-        let mut acc = vec![0.0; n_groups * width];
-        acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
-            || vec![NONE; nq],
-            |answer, (g, row)| {
-                for p in start[g]..start[g + 1] {
-                    for (slot, c) in answer.iter_mut().zip(&in_order) {
-                        *slot = c[p];
+        let sums = |wt: &[f64]| -> Vec<Vec<f64>> {
+            let mut acc = vec![0.0; n_groups * width];
+            acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
+                || vec![NONE; nq],
+                |answer, (g, row)| {
+                    for p in start[g]..start[g + 1] {
+                        for (slot, c) in answer.iter_mut().zip(&in_order) {
+                            *slot = c[p];
+                        }
+                        vars.accumulate(&layout, row, answer, wt[p]);
                     }
-                    vars.accumulate(&layout, row, answer, wt[p]);
-                }
-            },
-        );
-        let offsets: Vec<usize> = vars
-            .defs
-            .iter()
-            .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
+                },
+            );
+            let offsets: Vec<usize> = vars
+                .defs
+                .iter()
+                .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
+                .collect();
+            offsets
+                .iter()
+                .map(|&o| (0..n_groups).map(|g| acc[g * width + o]).collect())
+                .collect()
+        };
+        let cols = sums(&wt);
+        // Raking's variance needs the plain (unweighted) sums of the influence values too.
+        let unweighted = cells
+            .as_ref()
+            .filter(|c| c.is_rake())
+            .map(|_| sums(&vec![1.0; wt.len()]));
+        let row_w: Vec<f64> = (0..n_groups)
+            .map(|g| wt[start[g]..start[g + 1]].iter().sum())
             .collect();
-        let k = offsets.len();
-        let acc: Vec<f64> = (0..n_groups)
-            .flat_map(|g| offsets.iter().map(move |&o| g * width + o))
-            .map(|i| acc[i])
-            .collect();
-        let cols: Vec<Vec<f64>> = (0..k)
-            .map(|v| (0..n_groups).map(|g| acc[g * k + v]).collect())
+        let row_n: Vec<f64> = (0..n_groups)
+            .map(|g| (start[g + 1] - start[g]) as f64)
             .collect();
         // The design: strata, PSUs per stratum, and each stratum's fpc range.
-        let mut strata: Vec<String> = sorted.iter().map(|(_, h, _)| h.to_string()).collect();
+        let mut strata: Vec<String> = sorted.iter().map(|(_, h, _, _)| h.to_string()).collect();
         strata.sort();
         strata.dedup();
         let stratum: Vec<usize> = sorted
             .iter()
-            .map(|(_, h, _)| strata.binary_search(&h.to_string()).unwrap_or(0))
+            .map(|(_, h, _, _)| strata.binary_search(&h.to_string()).unwrap_or(0))
             .collect();
         let mut psus: Vec<(usize, &str)> = sorted
             .iter()
             .zip(&stratum)
-            .map(|((_, _, p), s)| (*s, *p))
+            .map(|((_, _, p, _), s)| (*s, *p))
             .collect();
         psus.sort_unstable();
         psus.dedup();
         let psu: Vec<usize> = sorted
             .iter()
             .zip(&stratum)
-            .map(|((_, _, p), s)| psus.binary_search(&(*s, *p)).unwrap_or(0))
+            .map(|((_, _, p, _), s)| psus.binary_search(&(*s, *p)).unwrap_or(0))
             .collect();
         let mut n_psu = vec![0usize; strata.len()];
         for (s, _) in &psus {
@@ -548,13 +620,19 @@ impl Totals {
             }
         }
         Ok(Totals {
-            unit: sorted.iter().map(|(u, _, _)| u.to_string()).collect(),
+            unit: sorted.iter().map(|(u, _, _, _)| u.to_string()).collect(),
             stratum,
             psu,
+            cell: sorted.iter().map(|k| k.3).collect(),
             cols,
+            unweighted,
+            row_w,
+            row_n,
             strata,
             n_psu,
+            psu_stratum: psus.iter().map(|(s, _)| *s).collect(),
             fpc: fpc_range,
+            cells,
         })
     }
 
@@ -595,36 +673,73 @@ impl Totals {
         out
     }
 
+    /// The plain (unweighted) sums of variable `v`, kept when raking.
+    pub fn unweighted(&self, v: usize) -> Option<&[f64]> {
+        self.unweighted.as_ref().map(|u| u[v].as_slice())
+    }
+
     /// Degrees of freedom of a domain: its PSUs minus its strata (R's `degf` of the subset).
     pub fn df_of(&self, rows: &[usize]) -> i64 {
-        let mut p: Vec<usize> = rows.iter().map(|&r| self.psu[r]).collect();
+        self.df_where(rows, |_| true)
+    }
+
+    /// Degrees of freedom of the rows of a domain for which `holds`: the PSUs holding them
+    /// minus their strata, as R's `degf(subset(design, ...))`.
+    pub fn df_where(&self, rows: &[usize], holds: impl Fn(usize) -> bool) -> i64 {
+        let mut p: Vec<usize> = rows
+            .iter()
+            .filter(|&&r| holds(r))
+            .map(|&r| self.psu[r])
+            .collect();
         p.sort_unstable();
         p.dedup();
-        let mut h: Vec<usize> = rows.iter().map(|&r| self.stratum[r]).collect();
+        let mut h: Vec<usize> = p.iter().map(|&q| self.psu_stratum[q]).collect();
         h.sort_unstable();
         h.dedup();
         p.len() as i64 - h.len() as i64
     }
 
-    /// All units together: the rows summed PSU by PSU.
+    /// All units together: the rows summed by PSU and calibration cell.
     pub fn all_units(&self) -> Totals {
-        let n = self.psu.iter().copied().max().map_or(0, |m| m + 1);
-        let mut stratum = vec![0; n];
-        let mut cols = vec![vec![0.0; n]; self.cols.len()];
-        for (r, &p) in self.psu.iter().enumerate() {
-            stratum[p] = self.stratum[r];
-            for (c, col) in cols.iter_mut().enumerate() {
-                col[p] += self.cols[c][r];
-            }
+        let mut index: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for (&p, &c) in self.psu.iter().zip(&self.cell) {
+            index.entry((p, c)).or_insert(0);
         }
+        for (i, v) in index.values_mut().enumerate() {
+            *v = i;
+        }
+        let n = index.len();
+        let to: Vec<usize> = self
+            .psu
+            .iter()
+            .zip(&self.cell)
+            .map(|(&p, &c)| index[&(p, c)])
+            .collect();
+        let fold = |src: &[f64]| {
+            let mut out = vec![0.0; n];
+            for (r, &t) in to.iter().enumerate() {
+                out[t] += src[r];
+            }
+            out
+        };
+        let keys: Vec<(usize, usize)> = index.keys().copied().collect();
         Totals {
             unit: vec![super::ALL.to_string(); n],
-            stratum,
-            psu: (0..n).collect(),
-            cols,
+            stratum: keys.iter().map(|&(p, _)| self.psu_stratum[p]).collect(),
+            psu: keys.iter().map(|&(p, _)| p).collect(),
+            cell: keys.iter().map(|&(_, c)| c).collect(),
+            cols: self.cols.iter().map(|c| fold(c)).collect(),
+            unweighted: self
+                .unweighted
+                .as_ref()
+                .map(|u| u.iter().map(|c| fold(c)).collect()),
+            row_w: fold(&self.row_w),
+            row_n: fold(&self.row_n),
             strata: self.strata.clone(),
             n_psu: self.n_psu.clone(),
+            psu_stratum: self.psu_stratum.clone(),
             fpc: self.fpc.clone(),
+            cells: self.cells.clone(),
         }
     }
 }

@@ -9,7 +9,7 @@ mod error;
 mod ids;
 mod keep;
 pub mod read;
-mod validate;
+pub(crate) mod validate;
 
 pub use error::{Refusal, Rule, Violation, quote_value};
 pub use keep::{FileOutcome, Ingested, Replaces, ingest_files};

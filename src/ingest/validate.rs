@@ -78,7 +78,7 @@ pub fn fold(s: &str) -> String {
 
 /// The spellings a categorical column accepts: each value and alias in any case, and without
 /// diacritics unless two values (or aliases of two values) then read the same.
-fn spellings(c: &crate::instrument::Column) -> Option<HashMap<String, String>> {
+pub(crate) fn spellings(c: &crate::instrument::Column) -> Option<HashMap<String, String>> {
     let values = c.values.as_ref()?;
     let mut exact: HashMap<String, String> = HashMap::new();
     let pairs = values
@@ -120,7 +120,7 @@ pub fn normalise_header(h: &str) -> String {
 
 /// The header among `candidates` closest to `want` (normalised Levenshtein similarity of their
 /// normalised forms at least 0.6), if any.
-fn nearest<'a>(want: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(want: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let w = normalise_header(want);
     candidates
         .iter()

@@ -112,7 +112,19 @@ pub fn load(id_or_path: &str) -> Result<Instrument, DefinitionError> {
     crate::definition::load(
         Kind::Questionnaire,
         id_or_path,
-        |path, text| Instrument::from_toml(&path.display().to_string(), text),
+        |path, text| {
+            let mut inst = Instrument::from_toml(&path.display().to_string(), text)?;
+            // A methodology named by file is found beside the questionnaire, wherever chiso
+            // runs from (as PAR criteria's `from` are).
+            let method = std::path::Path::new(&inst.method);
+            if let Some(dir) = path.parent()
+                && inst.method.ends_with(".toml")
+                && method.is_relative()
+            {
+                inst.method = dir.join(method).display().to_string();
+            }
+            Ok(inst)
+        },
         |id| match shipped() {
             Ok(all) => all.into_iter().find(|i| i.id == id).map(Ok),
             Err(e) => Some(Err(e)),

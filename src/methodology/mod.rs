@@ -22,10 +22,22 @@ pub const MAX_WEIGHT: f64 = 1e12;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rule {
-    /// The (weighted) mean of the children's indices.
+    /// The plain mean of the children's indices.
     Mean,
+    /// The mean of the children's indices with the node's `weights`.
+    Weighted,
     /// One ratio over every valid answer beneath (the hospitals' convention).
     Pooled,
+}
+
+impl Rule {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Mean => "mean",
+            Rule::Weighted => "weighted",
+            Rule::Pooled => "pooled",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -64,16 +76,49 @@ impl ItemMeasure {
     }
 }
 
+/// How elements combine their items (`[element]`), or how the overall index combines its
+/// children (`[overall]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     pub rule: Rule,
-    /// Children of the overall node (element codes); default: every element.
+    /// Children of the overall node (elements, nodes or items); default: every element and
+    /// node that is not beneath another node.
     #[serde(default)]
     pub children: Option<Vec<String>>,
-    /// Weights of the children for the `mean` rule (code → weight); default: equal.
+    /// Weights for the `weighted` rule (code → weight), normalised to sum to 1.
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
+    /// The rule is the methodology's own model, not the official one.
+    #[serde(default)]
+    pub modelled: bool,
+}
+
+/// A node of the index tree between the elements and the overall index (e.g. the SIPAS
+/// policy and service parts): its own figure at its own level.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeNode {
+    pub code: String,
+    /// The level name written in `scores.csv` (e.g. `part`).
+    pub level: String,
+    pub vi: String,
+    pub en: String,
+    pub rule: Rule,
+    /// Items, elements or nodes listed before this one.
+    pub children: Vec<String>,
+    #[serde(default)]
+    pub weights: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub modelled: bool,
+}
+
+/// What a child code names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Child {
+    Item,
+    Element,
+    Node,
 }
 
 /// A share of respondents answering one of `codes` to a question (e.g. would return: 4–5).
@@ -121,6 +166,9 @@ pub struct Method {
     /// Decimals shown in the Excel and Markdown tables (CSV and JSON keep full precision).
     pub decimals: u32,
     pub element: Node,
+    /// Nodes between the elements and the overall index, children before parents.
+    #[serde(default)]
+    pub nodes: Vec<TreeNode>,
     pub overall: Node,
     #[serde(default)]
     pub shares: Vec<Share>,
@@ -191,55 +239,62 @@ impl Method {
             ));
         }
         let elements: Vec<&str> = inst.elements.iter().map(|e| e.code.as_str()).collect();
-        let children = self.overall_children(inst);
-        if children.is_empty() {
-            return Err(invalid(
-                "[overall] children = [] leaves the overall index nothing to combine".into(),
-                &format!(
-                    "name the elements it combines ({}), or leave `children` out for all of them",
-                    elements.join(", ")
-                ),
-            ));
-        }
-        for (k, c) in children.iter().enumerate() {
-            if !elements.contains(&c.as_str()) {
+        let scored: Vec<&str> = inst.scored_items().map(|q| q.code.as_str()).collect();
+        let mut before: Vec<&str> = Vec::new();
+        for n in &self.nodes {
+            let name = format!("[[nodes]] {}", n.code);
+            if !crate::definition::is_plain_id(&n.code) {
                 return Err(invalid(
-                    format!(
-                        "[overall] children names `{c}`, which is not an element of {}",
-                        inst.id
-                    ),
-                    &format!("elements of {}: {}", inst.id, elements.join(", ")),
+                    format!("node code `{}` is not a plain id", n.code.escape_debug()),
+                    &crate::msg!("definition.id_hint"),
                 ));
             }
-            if children[..k].contains(c) {
-                return Err(invalid(
-                    format!("[overall] children names `{c}` twice"),
-                    "name each element once; give it a larger weight in `weights` instead",
-                ));
-            }
-        }
-        for (node, name) in [(&self.element, "element"), (&self.overall, "overall")] {
-            if let Some((k, w)) = node
-                .weights
-                .iter()
-                .find(|(_, w)| !w.is_finite() || **w < 0.0 || **w > MAX_WEIGHT)
+            if n.code == "overall"
+                || elements.contains(&n.code.as_str())
+                || scored.contains(&n.code.as_str())
+                || before.contains(&n.code.as_str())
             {
                 return Err(invalid(
-                    format!("[{name}] weight of `{k}` is {w}"),
-                    &format!("weights are numbers from 0 to {MAX_WEIGHT:e}"),
-                ));
-            }
-            if !node.weights.is_empty() && node.rule == Rule::Pooled {
-                return Err(invalid(
                     format!(
-                        "[{name}] has weights, but its rule is `pooled`, which pools every answer and takes none"
+                        "node code `{}` is already an element's, an item's, another node's or `overall`",
+                        n.code
                     ),
-                    "use rule = \"mean\" for a weighted mean, or remove the weights",
+                    "give each node a code of its own, e.g. code = \"service\"",
                 ));
             }
+            if !crate::definition::is_plain_id(&n.level)
+                || ["item", "element", "overall"].contains(&n.level.as_str())
+            {
+                return Err(invalid(
+                    format!("{name} has level `{}`", n.level.escape_debug()),
+                    "a node's level is a name of its own (item, element and overall are taken), e.g. level = \"part\"",
+                ));
+            }
+            let later: Vec<&str> = self.nodes.iter().map(|m| m.code.as_str()).collect();
+            check_children(
+                &name,
+                n.rule,
+                &n.children,
+                &n.weights,
+                (&scored, &elements, &before, &later),
+                &inst.id,
+            )
+            .map_err(|(m, h)| invalid(m, &h))?;
+            before.push(&n.code);
         }
+        let children = self.overall_children(inst);
+        check_children(
+            "[overall]",
+            self.overall.rule,
+            &children,
+            &self.overall.weights,
+            (&scored, &elements, &before, &before),
+            &inst.id,
+        )
+        .map_err(|(m, h)| invalid(m, &h))?;
+        check_weights("[element]", self.element.rule, &self.element.weights)
+            .map_err(|(m, h)| invalid(m, &h))?;
         // Element weights name items; each element's items are weighted all or none.
-        let scored: Vec<&str> = inst.scored_items().map(|q| q.code.as_str()).collect();
         if let Some(k) = self
             .element
             .weights
@@ -266,7 +321,7 @@ impl Method {
                     .copied()
                     .filter(|i| self.element.weights.contains_key(*i))
                     .collect();
-                if !given.is_empty() && given.len() < items.len() {
+                if given.len() < items.len() {
                     let missing: Vec<&str> = items
                         .iter()
                         .copied()
@@ -274,45 +329,19 @@ impl Method {
                         .collect();
                     return Err(invalid(
                         format!(
-                            "[element] weights give items {} of element {} a weight but not {}",
-                            given.join(", "),
+                            "[element] weights give no weight to {} of element {}",
+                            missing.join(", "),
                             e.code,
-                            missing.join(", ")
                         ),
-                        "weight every item of an element, or none of them (then they count equally)",
+                        "with rule = \"weighted\", weight every item of every element",
                     ));
                 }
-                if !given.is_empty() && given.iter().all(|i| self.element.weights[*i] == 0.0) {
+                if given.iter().all(|i| self.element.weights[*i] == 0.0) {
                     return Err(invalid(
                         format!("[element] weights of element {}'s items are all 0", e.code),
                         "at least one item of an element needs a positive weight",
                     ));
                 }
-            }
-        }
-        if let Some(k) = self.overall.weights.keys().find(|k| !children.contains(k)) {
-            return Err(invalid(
-                format!("[overall] weights names `{k}`, which is not one of its children"),
-                &format!("its children: {}", children.join(", ")),
-            ));
-        }
-        if !self.overall.weights.is_empty() {
-            let missing: Vec<&str> = children
-                .iter()
-                .filter(|c| !self.overall.weights.contains_key(*c))
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                return Err(invalid(
-                    format!("[overall] weights leave out {}", missing.join(", ")),
-                    "weight every child, or none of them (then they count equally)",
-                ));
-            }
-            if self.overall.weights.values().all(|w| *w == 0.0) {
-                return Err(invalid(
-                    "[overall] weights are all 0".into(),
-                    "at least one child needs a positive weight",
-                ));
             }
         }
         // Every figure code is reported once per measure.
@@ -323,9 +352,15 @@ impl Method {
             .map(|s| s.code.as_str())
             .chain(self.means.iter().map(|m| m.code.as_str()))
         {
-            if codes.contains(&code) || code == "overall" || elements.contains(&code) {
+            if codes.contains(&code)
+                || code == "overall"
+                || elements.contains(&code)
+                || self.nodes.iter().any(|n| n.code == code)
+            {
                 return Err(invalid(
-                    format!("figure code `{code}` is used twice (or is an element's or `overall`)"),
+                    format!(
+                        "figure code `{code}` is used twice (or is an element's, a node's or `overall`)"
+                    ),
                     "shares and means need codes of their own",
                 ));
             }
@@ -380,12 +415,184 @@ impl Method {
         Ok(())
     }
 
-    /// The elements under the overall index.
+    /// The children of the overall index: as given, or every element and node that is not
+    /// beneath a node.
     pub fn overall_children(&self, inst: &Instrument) -> Vec<String> {
-        self.overall
-            .children
-            .clone()
-            .unwrap_or_else(|| inst.elements.iter().map(|e| e.code.clone()).collect())
+        if let Some(c) = &self.overall.children {
+            return c.clone();
+        }
+        let beneath = |code: &str| {
+            self.nodes
+                .iter()
+                .any(|n| n.children.iter().any(|c| c == code))
+        };
+        inst.elements
+            .iter()
+            .map(|e| e.code.clone())
+            .chain(self.nodes.iter().map(|n| n.code.clone()))
+            .filter(|c| !beneath(c))
+            .collect()
+    }
+
+    /// What `code` names in the tree of `inst`.
+    pub fn child_kind(&self, inst: &Instrument, code: &str) -> Option<Child> {
+        if self.nodes.iter().any(|n| n.code == code) {
+            Some(Child::Node)
+        } else if inst.elements.iter().any(|e| e.code == code) {
+            Some(Child::Element)
+        } else if inst.scored_items().any(|q| q.code == code) {
+            Some(Child::Item)
+        } else {
+            None
+        }
+    }
+
+    /// The scored items beneath `code` (an item, element, node or `overall`), each once, in
+    /// the questionnaire's order.
+    pub fn items_beneath(&self, inst: &Instrument, code: &str) -> Vec<String> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut stack = vec![code.to_string()];
+        while let Some(c) = stack.pop() {
+            if c == "overall" {
+                stack.extend(self.overall_children(inst));
+            } else if let Some(n) = self.nodes.iter().find(|n| n.code == c) {
+                stack.extend(n.children.iter().cloned());
+            } else if inst.elements.iter().any(|e| e.code == c) {
+                found.extend(
+                    inst.scored_items()
+                        .filter(|q| q.element.as_deref() == Some(c.as_str()))
+                        .map(|q| q.code.clone()),
+                );
+            } else {
+                found.insert(c);
+            }
+        }
+        inst.scored_items()
+            .filter(|q| found.contains(&q.code))
+            .map(|q| q.code.clone())
+            .collect()
+    }
+
+    /// The questionnaire's labels (items, elements, overall) with this methodology's nodes.
+    pub fn labels(&self, inst: &Instrument, lang: crate::lang::Lang) -> BTreeMap<String, String> {
+        let mut labels = inst.labels(lang);
+        for n in &self.nodes {
+            labels.insert(n.code.clone(), lang.pick(&n.vi, &n.en).clone());
+        }
+        labels
+    }
+
+    /// Whether any node's rule, or the overall's, is the methodology's own model.
+    pub fn node_modelled(&self, code: &str) -> bool {
+        if code == "overall" {
+            return self.overall.modelled;
+        }
+        self.nodes.iter().any(|n| n.code == code && n.modelled)
+    }
+}
+
+/// Children codes known at a node: (items, elements, nodes before it, every node).
+type Known<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+
+/// Checks a node's children and weights; Err((message, hint)).
+fn check_children(
+    name: &str,
+    rule: Rule,
+    children: &[String],
+    weights: &BTreeMap<String, f64>,
+    (items, elements, before, all_nodes): Known,
+    survey: &str,
+) -> Result<(), (String, String)> {
+    if children.is_empty() {
+        return Err((
+            format!("{name} children = [] leaves it nothing to combine"),
+            format!("name the elements it combines ({})", elements.join(", ")),
+        ));
+    }
+    for (k, c) in children.iter().enumerate() {
+        let c = c.as_str();
+        if !items.contains(&c) && !elements.contains(&c) && !before.contains(&c) {
+            let hint = if all_nodes.contains(&c) {
+                format!("list node `{c}` before {name}: a node names only nodes listed above it")
+            } else {
+                format!(
+                    "children are elements ({}), scored items or nodes listed above",
+                    elements.join(", ")
+                )
+            };
+            return Err((
+                format!(
+                    "{name} children names `{c}`, which is not an element, item or node of {survey}"
+                ),
+                hint,
+            ));
+        }
+        if children[..k].iter().any(|x| x == c) {
+            return Err((
+                format!("{name} children names `{c}` twice"),
+                "name each child once; give it a larger weight with rule = \"weighted\" instead"
+                    .into(),
+            ));
+        }
+    }
+    check_weights(name, rule, weights)?;
+    if rule == Rule::Weighted {
+        if let Some(k) = weights.keys().find(|k| !children.contains(k)) {
+            return Err((
+                format!("{name} weights names `{k}`, which is not one of its children"),
+                format!("its children: {}", children.join(", ")),
+            ));
+        }
+        let missing: Vec<&str> = children
+            .iter()
+            .filter(|c| !weights.contains_key(*c))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err((
+                format!("{name} weights leave out {}", missing.join(", ")),
+                "with rule = \"weighted\", weight every child".into(),
+            ));
+        }
+        if weights.values().all(|w| *w == 0.0) {
+            return Err((
+                format!("{name} weights are all 0"),
+                "at least one child needs a positive weight".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Weights are numbers within range, given with the `weighted` rule and only with it.
+fn check_weights(
+    name: &str,
+    rule: Rule,
+    weights: &BTreeMap<String, f64>,
+) -> Result<(), (String, String)> {
+    if let Some((k, w)) = weights
+        .iter()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0 || **w > MAX_WEIGHT)
+    {
+        return Err((
+            format!("{name} weight of `{k}` is {w}"),
+            format!("weights are numbers from 0 to {MAX_WEIGHT:e}"),
+        ));
+    }
+    match (rule, weights.is_empty()) {
+        (Rule::Weighted, true) => Err((
+            format!("{name} has rule = \"weighted\" but no weights"),
+            "add weights = { CODE = 2, OTHER = 1 }, or use rule = \"mean\" for equal weights"
+                .into(),
+        )),
+        (Rule::Mean | Rule::Pooled, false) => Err((
+            format!(
+                "{name} has weights, but its rule is `{}`, which takes none",
+                rule.name()
+            ),
+            "use rule = \"weighted\" for a weighted mean, or remove the weights".into(),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -394,10 +394,14 @@ impl ParMethod {
                         "points = max × measure / 100 needs a percent measure such as satisfied_pct",
                     ));
                 }
-                if !["item", "element", "overall"].contains(&r.level.as_str()) {
+                if !crate::definition::is_plain_id(&r.level) {
                     return Err(invalid(
-                        format!("criterion {} has level `{}`", c.code, r.level),
-                        "level is item, element or overall",
+                        format!(
+                            "criterion {} has level `{}`",
+                            c.code,
+                            r.level.escape_debug()
+                        ),
+                        "level is item, element, overall or a level of the scoring methodology's nodes, e.g. part",
                     ));
                 }
             }

@@ -33,9 +33,13 @@ pub fn unit_name(unit: &str, lang: Lang) -> String {
     }
 }
 
-fn element_name(inst: &Instrument, code: &str, lang: Lang) -> String {
+fn element_name(ctx: &SurveyCtx, code: &str) -> String {
+    let (inst, lang) = (ctx.inst, ctx.lang);
     if code == "overall" {
         return lang.pick("Chỉ số chung".into(), "Overall index".into());
+    }
+    if let Some(n) = ctx.method.nodes.iter().find(|n| n.code == code) {
+        return lang.pick(&n.vi, &n.en).clone();
     }
     inst.elements
         .iter()
@@ -118,10 +122,16 @@ fn axis_pct(lang: Lang) -> String {
 /// The overall index and each element's `satisfied_pct` for one unit (or ALL).
 pub fn element_scores(ctx: &SurveyCtx, est: &Estimates, unit: &str) -> Option<Chart> {
     let overall = est.overall(unit)?;
-    let mut bars = vec![bar(element_name(ctx.inst, "overall", ctx.lang), overall)];
+    let mut bars = vec![bar(element_name(ctx, "overall"), overall)];
+    for n in &ctx.method.nodes {
+        let level = Level::Node(n.level.as_str().into());
+        if let Some(x) = est.get(unit, level, &n.code, measure::SATISFIED_PCT) {
+            bars.push(bar(element_name(ctx, &n.code), x));
+        }
+    }
     for e in &ctx.inst.elements {
         if let Some(x) = est.get(unit, Level::Element, &e.code, measure::SATISFIED_PCT) {
-            bars.push(bar(element_name(ctx.inst, &e.code, ctx.lang), x));
+            bars.push(bar(element_name(ctx, &e.code), x));
         }
     }
     Some(Chart::Scores {
@@ -189,7 +199,7 @@ pub fn distribution(
         frame: Frame {
             title: format!(
                 "{} — {}",
-                element_name(ctx.inst, element, ctx.lang),
+                element_name(ctx, element),
                 ctx.lang.pick("phân bố câu trả lời", "answer distribution")
             ),
             subtitle: format!(
@@ -306,16 +316,17 @@ pub fn dumbbell(
 ) -> Option<Chart> {
     let rows: Vec<(String, f64, f64, Option<crate::compare::Direction>)> =
         std::iter::once("overall".to_string())
+            .chain(ctx.method.nodes.iter().map(|n| n.code.clone()))
             .chain(ctx.inst.elements.iter().map(|e| e.code.clone()))
             .filter_map(|code| {
                 let c = changes.iter().find(|c| {
                     c.unit_id == unit
                         && c.code == code
                         && c.measure == measure::SATISFIED_PCT
-                        && matches!(c.level, Level::Element | Level::Overall)
+                        && matches!(c.level, Level::Element | Level::Node(_) | Level::Overall)
                 })?;
                 Some((
-                    element_name(ctx.inst, &code, ctx.lang),
+                    element_name(ctx, &code),
                     c.estimate_from,
                     c.estimate_to,
                     c.direction,

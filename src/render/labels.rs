@@ -7,9 +7,11 @@ pub fn level(level: &str, lang: Lang) -> &str {
         ("item", Lang::Vi) => "Câu hỏi",
         ("element", Lang::Vi) => "Yếu tố",
         ("overall", Lang::Vi) => "Tổng thể",
+        ("part", Lang::Vi) => "Phần",
         ("item", Lang::En) => "Items",
         ("element", Lang::En) => "Elements",
         ("overall", Lang::En) => "Overall",
+        ("part", Lang::En) => "Parts",
         (other, _) => other,
     }
 }

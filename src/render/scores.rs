@@ -96,6 +96,27 @@ pub fn write_json(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
     super::save_bytes(path, (text + "\n").as_bytes())
 }
 
+/// `weighting.json`: how the weights were set (design, post-stratified, raked) and from which
+/// frame files, each with its SHA-256, so that a figure can be traced to its frame.
+pub fn write_weighting(path: &Path, weighting: &crate::estimate::Weighting) -> anyhow::Result<()> {
+    let frames: Vec<serde_json::Value> = weighting
+        .frames()
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "file": f.file,
+                "sha256": f.sha256,
+                "columns": f.columns,
+                "cells": f.cells.len(),
+                "population": f.cells.iter().map(|c| c.1).sum::<f64>(),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({ "weighting": weighting.name(), "frames": frames });
+    let text = serde_json::to_string_pretty(&doc)?;
+    super::save_bytes(path, (text + "\n").as_bytes())
+}
+
 /// `scores.csv`, `scores.xlsx` and `scores.json` in `dir`. The workbook takes the longest (it
 /// is compressed); the text tables are written beside it, on another thread.
 pub fn write_all(dir: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
@@ -115,9 +136,18 @@ pub fn write_all(dir: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyho
 fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
     let lang = ctx.lang;
     let is_pct = |e: &&Estimate| e.measure == measure::SATISFIED_PCT;
-    // Columns: the overall index, then the elements in the methodology's order, leaving out
-    // those without a figure for all units together.
+    // Columns: the overall index, its parts (the methodology's nodes), then the elements in
+    // the methodology's order, leaving out those without a figure for all units together.
     let mut cols: Vec<(Level, &str)> = vec![(Level::Overall, "overall")];
+    for e in rows.iter().filter(is_pct) {
+        if matches!(e.level, Level::Node(_))
+            && e.unit_id == ALL
+            && e.estimate.is_finite()
+            && !cols.iter().any(|c| c.1 == e.code)
+        {
+            cols.push((e.level.clone(), e.code.as_str()));
+        }
+    }
     for e in rows.iter().filter(is_pct) {
         if e.level == Level::Element
             && e.unit_id == ALL
@@ -136,7 +166,7 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
             units.push(&e.unit_id);
         }
         if is_pct(&e) {
-            figures.insert((&e.unit_id, e.level, &e.code), e);
+            figures.insert((&e.unit_id, e.level.clone(), &e.code), e);
         }
     }
     let get = |u: &str, (level, code): (Level, &str)| figures.get(&(u, level, code)).copied();
@@ -173,13 +203,13 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
             u
         };
         sheet.write_with_format(r, 0, name, &text)?;
-        match get(u, cols[0]) {
+        match get(u, cols[0].clone()) {
             Some(e) => sheet.write_with_format(r, 1, e.n as f64, &text)?,
             None => sheet.write_with_format(r, 1, "", &text)?,
         };
         for (k, col) in cols.iter().enumerate() {
             let c = 2 + 2 * k as u16;
-            match get(u, *col) {
+            match get(u, col.clone()) {
                 Some(e) if e.estimate.is_finite() => {
                     let f = if e.flag.is_empty() { &number } else { &flagged };
                     sheet.write_with_format(r, c, e.estimate, f)?;
@@ -223,8 +253,8 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
         last + 1,
         0,
         lang.pick(
-            "Chữ đỏ: ít phiếu, không công bố; —: không có dữ liệu. Mọi chỉ số khác, kèm sai số chuẩn: các trang Tổng thể, Yếu tố, Câu hỏi.",
-            "Red: too few answers to publish; —: no data. Every other figure, with its standard error: the Overall, Elements and Items sheets.",
+            "Chữ đỏ: ít phiếu, không công bố; —: không có dữ liệu. Mọi chỉ số, kèm sai số chuẩn: các trang sau, mỗi trang một cấp.",
+            "Red: too few answers to publish; —: no data. Every figure, with its standard error: the following sheets, one per level.",
         ),
     )?;
     Ok(())
@@ -246,7 +276,16 @@ pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> any
     };
     let number = Format::new().set_num_format(&pattern);
     let flagged = Format::new().set_font_color("9C0006");
-    for level in [Level::Overall, Level::Element, Level::Item] {
+    // Overall, the methodology's node levels (e.g. parts) in order of appearance, elements,
+    // items.
+    let mut levels: Vec<Level> = vec![Level::Overall];
+    for e in rows {
+        if matches!(e.level, Level::Node(_)) && !levels.contains(&e.level) {
+            levels.push(e.level.clone());
+        }
+    }
+    levels.extend([Level::Element, Level::Item]);
+    for level in levels {
         let sheet = wb.add_worksheet();
         sheet.set_name(labels::level(level.name(), ctx.lang))?;
         for (c, h) in labels::score_headers(ctx.lang, ctx.ci_level)

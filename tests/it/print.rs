@@ -311,7 +311,13 @@ fn workbooks_are_ready_to_print_with_a_wide_summary_sheet() {
     let cell = |r: u32, c: u32| range.get_value((r, c)).map(|v| v.to_string());
     assert_eq!(cell(1, 0).as_deref(), Some("Đơn vị"));
     assert_eq!(cell(1, 2).as_deref(), Some("Chỉ số chung"));
-    assert_eq!(cell(1, 4).as_deref(), Some("Tiếp cận dịch vụ"));
+    // The SIPAS parts (the methodology's nodes) come between the overall and the elements.
+    assert_eq!(
+        cell(1, 4).as_deref(),
+        Some("Phần cung ứng dịch vụ hành chính công")
+    );
+    assert_eq!(cell(1, 6).as_deref(), Some("Phần thực hiện chính sách"));
+    assert_eq!(cell(1, 8).as_deref(), Some("Tiếp cận dịch vụ"));
     assert_eq!(cell(2, 0).as_deref(), Some("Toàn bộ các đơn vị"));
     // The summary's figure is scores.csv's, and its interval is written low–high.
     let csv = std::fs::read_to_string(out.join("scores/sipas/scores.csv")).expect("scores.csv");

@@ -209,23 +209,42 @@ fn methodologies_that_would_score_wrong_are_refused_naming_key_and_value() {
     let all_a = "A1 = 0, A2 = 0, A3 = 0, A4 = 0, A5 = 0";
     let cases: Vec<(String, &[&str])> = vec![
         (
-            METHOD.replace("rule = \"mean\"\n[overall]", "rule = \"mean\"\nweights = { A1 = 2 }\n[overall]"),
-            &["[element] weights", "A1", "A2"],
+            METHOD.replace("rule = \"mean\"\n[overall]", "rule = \"weighted\"\nweights = { A1 = 2 }\n[overall]"),
+            &["[element] weights", "no weight to A2", "element A"],
         ),
         (
-            METHOD.replace("rule = \"mean\"\n[overall]", "rule = \"mean\"\nweights = { ZZ9 = 1 }\n[overall]"),
+            METHOD.replace("rule = \"mean\"\n[overall]", "rule = \"weighted\"\nweights = { ZZ9 = 1 }\n[overall]"),
             &["ZZ9", "not a scored item"],
         ),
         (
-            METHOD.replace("rule = \"mean\"\n[overall]", &format!("rule = \"mean\"\nweights = {{ {all_a} }}\n[overall]")),
+            METHOD.replace("rule = \"mean\"\n[overall]", &format!("rule = \"weighted\"\nweights = {{ {all_a} }}\n[overall]")),
             &["all 0"],
         ),
         (
-            METHOD.replace("rule = \"mean\"\n[overall]", "rule = \"mean\"\nweights = { A1 = 1e308, A2 = 1, A3 = 1, A4 = 1, A5 = 1 }\n[overall]"),
+            METHOD.replace("rule = \"mean\"\n[overall]", "rule = \"weighted\"\nweights = { A1 = 1e308, A2 = 1, A3 = 1, A4 = 1, A5 = 1 }\n[overall]"),
             &["weight of `A1`", "1e12"],
         ),
         (format!("{METHOD}children = []\n"), &["children = []"]),
-        (format!("{METHOD}weights = {{ A = 0, B = 0, C = 0, D = 0, E = 0 }}\n"), &["all 0"]),
+        (
+            METHOD.replace("[overall]\nrule = \"mean\"", "[overall]\nrule = \"weighted\"\nweights = { A = 0, B = 0, C = 0, D = 0, E = 0 }"),
+            &["all 0"],
+        ),
+        // Weights under the plain mean, a weighted rule without weights.
+        (format!("{METHOD}weights = {{ A = 1, B = 2, C = 1, D = 1, E = 1 }}\n"), &["[overall] has weights", "rule = \"weighted\""]),
+        (METHOD.replace("[overall]\nrule = \"mean\"", "[overall]\nrule = \"weighted\""), &["[overall]", "no weights"]),
+        // Nodes: a child that does not exist, a node named before its children, a level taken.
+        (
+            format!("{METHOD}[[nodes]]\ncode = \"P\"\nlevel = \"part\"\nvi = \"p\"\nen = \"p\"\nrule = \"mean\"\nchildren = [\"A\", \"Q\"]\n"),
+            &["[[nodes]] P", "`Q`"],
+        ),
+        (
+            format!("{METHOD}[[nodes]]\ncode = \"P\"\nlevel = \"part\"\nvi = \"p\"\nen = \"p\"\nrule = \"mean\"\nchildren = [\"Q\"]\n[[nodes]]\ncode = \"Q\"\nlevel = \"part\"\nvi = \"q\"\nen = \"q\"\nrule = \"mean\"\nchildren = [\"A\"]\n"),
+            &["list node `Q` before"],
+        ),
+        (
+            format!("{METHOD}[[nodes]]\ncode = \"P\"\nlevel = \"element\"\nvi = \"p\"\nen = \"p\"\nrule = \"mean\"\nchildren = [\"A\"]\n"),
+            &["level `element`"],
+        ),
         (METHOD.replace("satisfied_at = 4", "satisfied_at = 0"), &["satisfied_at = 0"]),
         (METHOD.replace("satisfied_at = 4", "satisfied_at = 99"), &["satisfied_at = 99"]),
         (METHOD.replace("satisfied_at = 4", "satisfied_at = -3"), &["satisfied_at = -3"]),
@@ -385,7 +404,7 @@ fn a_kill_while_writing_leaves_the_previous_outputs_whole() {
     assert_eq!(run_env(&d, &score_args("out", "vi"), &[]).code, 0);
     let out = d.path().join("out");
     let before = tree(&out);
-    assert_eq!(before.len(), 3, "{:?}", before.keys());
+    assert_eq!(before.len(), 4, "{:?}", before.keys());
     // Killed part-way through its files (the English run writes other bytes).
     let total: usize = before.values().map(Vec::len).sum();
     for bytes in [10, 5000, total / 2, total * 9 / 10] {

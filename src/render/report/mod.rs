@@ -232,7 +232,7 @@ pub fn write(review: &Review, dir: &Path, lang: Lang) -> anyhow::Result<Written>
 fn write_survey_tables(s: &SurveyReview, dir: &Path, lang: Lang) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let y = &s.year;
-    let labels = y.inst.labels(lang);
+    let labels = y.method.labels(&y.inst, lang);
     let ctx = TableContext {
         year: y.year,
         survey: &y.inst.id,

@@ -9,13 +9,25 @@ use crate::lang::{Lang, figure, interval, signed};
 use crate::par::ParMethod;
 use crate::render::figures::unit_name;
 
-/// The columns of a survey's wide tables: the overall index, then every element with data.
+/// The columns of a survey's wide tables: the overall index, its parts (the methodology's
+/// nodes), then every element with data.
 fn columns(s: &SurveyReview, lang: Lang) -> Vec<(Level, String, String)> {
     let mut cols = vec![(
         Level::Overall,
         "overall".to_string(),
         lang.pick("Chỉ số chung", "Overall index").to_string(),
     )];
+    for n in &s.year.method.nodes {
+        let level = Level::Node(n.level.as_str().into());
+        let has = s
+            .year
+            .estimates
+            .get(ALL, level.clone(), &n.code, measure::SATISFIED_PCT)
+            .is_some_and(|e| e.estimate.is_finite());
+        if has {
+            cols.push((level, n.code.clone(), lang.pick(&n.vi, &n.en).clone()));
+        }
+    }
     for e in &s.year.inst.elements {
         if !s.empty_elements.contains(&e.code) {
             cols.push((
@@ -81,7 +93,8 @@ pub fn wide_scores(s: &SurveyReview, number: usize, lang: Lang) -> Block {
             ];
             for (level, code, _) in &cols {
                 cells.push(pct_cell(
-                    y.estimates.get(&u, *level, code, measure::SATISFIED_PCT),
+                    y.estimates
+                        .get(&u, level.clone(), code, measure::SATISFIED_PCT),
                     lang,
                 ));
             }
@@ -167,7 +180,7 @@ pub fn wide_changes(s: &SurveyReview, c: &YearChange, number: usize, lang: Lang)
         .map(|u| {
             let mut cells = vec![Cell::text(unit_name(&u, lang))];
             for (level, code, _) in &cols {
-                cells.push(find(&u, *level, code).map_or(Cell::num("—"), |c| {
+                cells.push(find(&u, level.clone(), code).map_or(Cell::num("—"), |c| {
                     change_cell(c.change, 1, c.direction, lang)
                 }));
             }
