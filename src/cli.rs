@@ -39,6 +39,35 @@ pub enum Command {
     Batches(BatchesArgs),
     /// List the questionnaires chiso knows; with an id, show one (or write it out to edit).
     Surveys(SurveysArgs),
+    /// How many forms each unit needs: Slovin's n, simple random sampling's, and with last
+    /// year's design effect.
+    SampleSize(SampleSizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SampleSizeArgs {
+    #[command(flatten)]
+    pub survey: SurveyYear,
+    /// Populations: a CSV with unit_id and population, one row per unit.
+    #[arg(long, value_name = "FILE")]
+    pub frame: PathBuf,
+    /// Margin of error wanted, in percentage points (5 = ±5 points).
+    #[arg(long, default_value_t = 5.0, value_name = "POINTS")]
+    pub margin: f64,
+    /// Confidence level of the margin.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Expected share satisfied in percent, where last year's is not used (50 is the most
+    /// cautious).
+    #[arg(long, default_value_t = 50.0, value_name = "PERCENT")]
+    pub expected: f64,
+    /// A store holding last year's answers: each unit's share satisfied and design effect
+    /// are taken from them.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Where to write sample_size.csv and sample_size.xlsx.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -144,12 +144,12 @@ pub fn read(path: &Path, inst: &Instrument) -> Result<Frame, FrameError> {
             .find(|c| c.name.to_lowercase() == *h || c.header().to_lowercase() == *h)
         else {
             let mut known: Vec<&str> = vec!["unit_id"];
-            known.extend(
-                inst.columns
-                    .iter()
-                    .filter(|c| !c.pii)
-                    .map(|c| c.name.as_str()),
-            );
+            for c in inst.columns.iter().filter(|c| !c.pii) {
+                known.push(c.name.as_str());
+                if c.header() != c.name {
+                    known.push(c.header());
+                }
+            }
             let hint = match crate::ingest::validate::nearest(&header[i], &known) {
                 Some(n) => msg!("frame.did_you_mean", name = n, known = known.join(", ")),
                 None => msg!("frame.known_columns", known = known.join(", ")),

@@ -25,4 +25,5 @@ pub mod messages;
 pub mod methodology;
 pub mod par;
 pub mod render;
+pub mod sample_size;
 pub mod store;

@@ -30,6 +30,7 @@ mod demo;
 mod ingest;
 mod par;
 mod report;
+mod sample_size;
 mod score;
 mod surveys;
 mod template;
@@ -69,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Template(a) => template::run(a, lang),
         Command::Batches(a) => batches::run(a),
         Command::Surveys(a) => surveys::run(a, lang),
+        Command::SampleSize(a) => sample_size::run(a, lang),
     }
 }
 

@@ -67,15 +67,14 @@ pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
         )
     );
     for f in weighting.frames() {
-        say!(
-            "{}",
-            msg!(
-                "score.frame",
-                how = weighting.name(),
-                file = f.file,
-                sha256 = f.sha256.get(..16).unwrap_or(&f.sha256)
-            )
-        );
+        let sha256 = f.sha256.get(..16).unwrap_or(&f.sha256);
+        let line = match weighting {
+            estimate::Weighting::Rake(_) => {
+                msg!("score.frame_rake", file = f.file, sha256 = sha256)
+            }
+            _ => msg!("score.frame_poststratify", file = f.file, sha256 = sha256),
+        };
+        say!("{line}");
     }
     say!("{}", msg!("score.wrote", path = csv.display()));
     Ok(ExitCode::SUCCESS)

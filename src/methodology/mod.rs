@@ -616,6 +616,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sipas_overall_weights_reproduce_the_published_2024_national_figure()
+    -> Result<(), Box<dyn std::error::Error>> {
+        // Published 2024 (methodology.md §1): overall 83.94 %, policy part 83.84 %, service
+        // part 84.09 %. The shipped tree weighs the parts by their items (23 and 16):
+        // (23 · 83.84 + 16 · 84.09) / 39 = 83.9426 → 83.94; their plain mean is 83.965.
+        let m = load("sipas")?;
+        assert_eq!(m.overall.rule, Rule::Weighted);
+        assert!(m.overall.modelled && m.nodes.iter().all(|n| n.modelled));
+        let (p, s) = (m.overall.weights["policy"], m.overall.weights["service"]);
+        let overall = (p * 83.84 + s * 84.09) / (p + s);
+        assert_eq!(format!("{overall:.2}"), "83.94");
+        assert!((f64::midpoint(83.84, 84.09) - 83.94).abs() > 0.02);
+        // Parts: the four policy groups and the five service elements.
+        let inst = crate::instrument::load("sipas")?;
+        let kids = |c: &str| {
+            m.nodes
+                .iter()
+                .find(|n| n.code == c)
+                .map(|n| n.children.len())
+        };
+        assert_eq!((kids("policy"), kids("service")), (Some(4), Some(5)));
+        assert_eq!(m.items_beneath(&inst, "policy").len(), 23);
+        assert_eq!(m.items_beneath(&inst, "service").len(), 16);
+        assert_eq!(m.items_beneath(&inst, "overall").len(), 39);
+        Ok(())
+    }
+
+    #[test]
     fn shipped_methods_fit_their_questionnaires() -> Result<(), Box<dyn std::error::Error>> {
         for inst in crate::instrument::shipped()? {
             let m = load(&inst.method)?;

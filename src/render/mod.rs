@@ -8,6 +8,7 @@ pub mod figures;
 pub mod labels;
 pub mod par;
 pub mod report;
+pub mod sample_size;
 pub mod scores;
 pub mod template;
 

@@ -237,3 +237,272 @@ fn two_runs_write_byte_identical_tables_whatever_the_threads() {
         );
     }
 }
+
+/// A store holding the methods fixture's batch.
+fn methods_store() -> Dir {
+    let d = Dir::new();
+    let survey = root("tests/fixtures/methods/tree.toml");
+    let batch = root("tests/fixtures/methods/batch.csv");
+    let run = d.run(&[
+        "ingest", "--store", "store", "--survey", &survey, "--year", "2026", &batch,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    d
+}
+
+fn score_methods(d: &Dir, vi: bool, extra: &[&str]) -> crate::util::Run {
+    let survey = root("tests/fixtures/methods/tree.toml");
+    let mut args = vec![
+        "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", "out",
+    ];
+    args.extend_from_slice(extra);
+    if vi { d.run_vi(&args) } else { d.run(&args) }
+}
+
+#[test]
+fn frame_cells_without_population_or_respondents_are_errors_naming_the_cell() {
+    let d = methods_store();
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        (
+            "missing.csv",
+            "unit_id,population\nXuân Dương,4210\nCôn Minh,3875\n",
+            vec![
+                "missing.csv",
+                "unit_id = \"Na Rì\"",
+                "người trả lời",
+                "dân số",
+                "gợi ý:",
+            ],
+        ),
+        (
+            "ghost.csv",
+            "unit_id,population\nXuân Dương,4210\nCôn Minh,3875\nNa Rì,2650\nBản Ma,90\n",
+            vec![
+                "ghost.csv",
+                "unit_id = \"Bản Ma\"",
+                "90",
+                "không có người trả lời",
+                "gợi ý:",
+            ],
+        ),
+        (
+            "typo.csv",
+            "gioi_tinhh,population\nnam,1\nnu,1\n",
+            vec![
+                "typo.csv",
+                "\"gioi_tinhh\"",
+                "có phải là \"gioi_tinh\"",
+                "gợi ý:",
+            ],
+        ),
+        (
+            "comma.csv",
+            "unit_id,population\nXuân Dương,\"4.210,5\"\n",
+            vec!["comma.csv:2", "4.210,5", "population", "gợi ý:"],
+        ),
+        (
+            "value.csv",
+            "gioi_tinh,population\nnam,5300\nkhác,10\n",
+            vec!["value.csv:3", "khác", "nam, nu"],
+        ),
+        (
+            "twice.csv",
+            "unit_id,population\nNa Rì,1\nNa Rì,2\n",
+            vec!["twice.csv:3", "Na Rì", "dòng 2"],
+        ),
+    ];
+    for (name, text, says) in cases {
+        let path = d.write(name, text).display().to_string();
+        let run = score_methods(&d, true, &["--poststratify", &path]);
+        assert_eq!(run.code, 1, "{name}: {}{}", run.stdout, run.stderr);
+        run.says(&says);
+        assert!(!d.path().join("out").exists(), "{name}: nothing written");
+    }
+}
+
+#[test]
+fn the_frame_used_is_recorded_with_its_digest() {
+    use sha2::Digest as _;
+    let d = methods_store();
+    let units = root("tests/fixtures/methods/units.csv");
+    let gender = root("tests/fixtures/methods/gender.csv");
+    let run = score_methods(&d, false, &["--rake", &units, "--rake", &gender]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let digest = |p: &str| {
+        sha2::Sha256::digest(std::fs::read(p).expect("frame"))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("out/weighting.json")).expect("weighting.json"),
+    )
+    .expect("json");
+    assert_eq!(json["weighting"], "rake");
+    assert_eq!(json["frames"][0]["sha256"], digest(&units));
+    assert_eq!(json["frames"][1]["sha256"], digest(&gender));
+    assert_eq!(json["frames"][1]["columns"][0], "gender");
+    assert_eq!(json["frames"][0]["population"], 10735.0);
+    run.says(&["raked", "units.csv", &digest(&units)[..16]]);
+    // Without a frame, the design weights are recorded as such.
+    let run = score_methods(&d, false, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = std::fs::read_to_string(d.path().join("out/weighting.json")).expect("json");
+    assert!(json.contains("\"weighting\": \"design\""), "{json}");
+    // --poststratify and --rake together are refused.
+    let run = score_methods(&d, false, &["--poststratify", &units, "--rake", &gender]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn sample_sizes_follow_the_worked_example_and_last_years_design_effect() {
+    let d = Dir::new();
+    d.write(
+        "pop.csv",
+        "unit_id,population\nXuân Dương,4210\nCôn Minh,3875\nNa Rì,300\n",
+    );
+    // Without a store: p = 50 %. Xuân Dương, N = 4210, ±5 points at 95 % (z = 1.959964):
+    // Slovin 4210 / (1 + 4210 · 0.05²) = 365.29 → 366; n₀ = z² · 0.25 / 0.05² = 384.146,
+    // 384.146 / (1 + 383.146 / 4210) = 352.10 → 353. Na Rì, N = 300: 171.43 → 172 and
+    // 384.146 / (1 + 383.146 / 300) = 168.69 → 169.
+    let run = d.run_vi(&[
+        "sample-size",
+        "--survey",
+        "fixture-x",
+        "--year",
+        "2027",
+        "--frame",
+        "pop.csv",
+    ]);
+    assert_eq!(run.code, 2, "an unknown questionnaire: {}", run.stderr);
+    let survey = root("tests/fixtures/design/fixture.toml");
+    let run = d.run_vi(&[
+        "sample-size",
+        "--survey",
+        &survey,
+        "--year",
+        "2027",
+        "--frame",
+        "pop.csv",
+        "--out",
+        "a",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.says(&["±5,0 điểm", "Slovin", "sample_size.csv"]);
+    let rows = csv_rows(&std::fs::read_to_string(d.path().join("a/sample_size.csv")).expect("csv"));
+    let row = |u: &str| {
+        rows.iter()
+            .find(|r| r["unit_id"] == u)
+            .expect("a unit")
+            .clone()
+    };
+    let x = row("Xuân Dương");
+    assert_eq!(
+        (x["slovin_n"].as_str(), x["srs_n"].as_str()),
+        ("366", "353")
+    );
+    assert_eq!(
+        (x["expected_from"].as_str(), x["deff_from"].as_str()),
+        ("given", "none")
+    );
+    assert_eq!(x["design_n"], "");
+    let n = row("Na Rì");
+    assert_eq!(
+        (n["slovin_n"].as_str(), n["srs_n"].as_str()),
+        ("172", "169")
+    );
+    assert!(d.path().join("a/sample_size.xlsx").exists());
+
+    // With last year in the store: each unit's share and its overall index's design effect
+    // (the fixture's methodology pools, so the overall has one), from scores.csv.
+    let run = d.run(&[
+        "ingest",
+        "--store",
+        "store",
+        "--survey",
+        &survey,
+        "--year",
+        "2026",
+        &fixture("batch.csv"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = d.run(&[
+        "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", "s",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = d.run(&[
+        "sample-size",
+        "--survey",
+        &survey,
+        "--year",
+        "2027",
+        "--frame",
+        "pop.csv",
+        "--store",
+        "store",
+        "--margin",
+        "4",
+        "--out",
+        "b",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.says(&["2026"]);
+    let scores = csv_rows(&std::fs::read_to_string(d.path().join("s/scores.csv")).expect("csv"));
+    let got = csv_rows(&std::fs::read_to_string(d.path().join("b/sample_size.csv")).expect("csv"));
+    let z = 1.959_963_984_540_054_f64;
+    for (unit, big_n) in [
+        ("Xuân Dương", 4210.0),
+        ("Côn Minh", 3875.0),
+        ("Na Rì", 300.0),
+    ] {
+        let overall = scores
+            .iter()
+            .find(|r| {
+                r["unit_id"] == unit && r["code"] == "overall" && r["measure"] == "satisfied_pct"
+            })
+            .expect("last year's overall");
+        let p: f64 = overall["estimate"].parse::<f64>().expect("p") / 100.0;
+        let deff: f64 = overall["deff"].parse().expect("deff");
+        // n₀ = z²·p(1 − p)/e², e = 0.04; with the design effect, deff·n₀; each corrected for
+        // the finite population N and rounded up.
+        let n0 = z * z * p * (1.0 - p) / (0.04 * 0.04);
+        let fpc = |n: f64| (n / (1.0 + (n - 1.0) / big_n)).ceil().to_string();
+        let r = got.iter().find(|r| r["unit_id"] == unit).expect("unit");
+        assert_eq!(r["expected_from"], "last_year");
+        assert_eq!(r["deff_from"], "overall");
+        assert_eq!(r["srs_n"], fpc(n0), "{unit}");
+        assert_eq!(r["design_n"], fpc(deff * n0), "{unit}");
+        // Slovin at e = 0.04: N / (1 + N · 0.0016).
+        assert_eq!(
+            r["slovin_n"],
+            (big_n / (1.0 + big_n * 0.0016)).ceil().to_string()
+        );
+    }
+    // A frame by another column, or a margin of 0, is refused.
+    d.write("g.csv", "gioi_tinh,population\nnam,10\n");
+    let tree = root("tests/fixtures/methods/tree.toml");
+    let run = d.run(&[
+        "sample-size",
+        "--survey",
+        &tree,
+        "--year",
+        "2027",
+        "--frame",
+        "g.csv",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.says(&["g.csv", "unit_id,population"]);
+    let run = d.run(&[
+        "sample-size",
+        "--survey",
+        &survey,
+        "--year",
+        "2027",
+        "--frame",
+        "pop.csv",
+        "--margin",
+        "0",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    run.says(&["--margin"]);
+}
