@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::Dir;
+use crate::util::csv_rows;
 use chiso::compare::Direction;
 use chiso::lang::Lang;
 use chiso::render::charts::{self, Bar, Chart, Frame};
@@ -372,6 +373,31 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
         html.matches("url(").count(),
         html.matches("url(data:").count()
     );
+    // SIPAS shows its two parts beside the overall index, and CCHC criterion 8.1 takes the
+    // service-delivery part: points = 5.5 × the part's share satisfied / 100, se likewise.
+    assert!(html.contains("Phần cung ứng dịch vụ hành chính công"));
+    assert!(html.contains("Phần thực hiện chính sách"));
+    let scores =
+        csv_rows(&std::fs::read_to_string(out.join("scores/sipas/scores.csv")).expect("csv"));
+    let points =
+        csv_rows(&std::fs::read_to_string(out.join("par/2026/par_points.csv")).expect("csv"));
+    let mut units = 0;
+    for p in points.iter().filter(|p| p["criterion"] == "8.1") {
+        let part = scores
+            .iter()
+            .find(|s| {
+                s["unit_id"] == p["unit_id"]
+                    && s["level"] == "part"
+                    && s["code"] == "service"
+                    && s["measure"] == "satisfied_pct"
+            })
+            .expect("the unit's service part");
+        let f = |r: &crate::util::Row, k: &str| r[k].parse::<f64>().expect("a number");
+        assert!((f(p, "points") - 5.5 * f(part, "estimate") / 100.0).abs() < 1e-9);
+        assert!((f(p, "se") - 5.5 * f(part, "se") / 100.0).abs() < 1e-9);
+        units += 1;
+    }
+    assert_eq!(units, 5);
     // Same inputs, same report.
     let again = d.path().join("again");
     demo(&again);

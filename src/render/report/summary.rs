@@ -557,8 +557,8 @@ pub fn appendix(r: &Review, charts: &ChartFiles, lang: Lang) -> Vec<Section> {
             "Every index is a sample estimate. Standard errors follow the design (strata, primary sampling units, weights) by Taylor linearisation, matching R's survey package; 95% intervals of shares are logit (or Wilson) intervals and stay within 0–100%.",
         ).to_string(),
         lang.pick(
-            "Chỉ số của yếu tố và chỉ số chung tổng hợp từ các câu hỏi theo quy tắc của phương pháp (gộp chung hoặc trung bình có trọng số); khoảng tin cậy của một trung bình các tỷ lệ được giới hạn trong 0–100%.",
-            "Element and overall indices combine the items by the methodology's rule (pooled, or a weighted mean); the interval of a mean of shares is clamped to 0–100%.",
+            "Chỉ số của yếu tố, của từng phần (SIPAS: phần chính sách và phần cung ứng dịch vụ) và chỉ số chung tổng hợp từ các câu hỏi theo quy tắc ghi trong tệp phương pháp (gộp chung, trung bình, hoặc trung bình có trọng số); khoảng tin cậy của một trung bình các tỷ lệ được giới hạn trong 0–100%. Bậc tự do của mỗi chỉ số là số đơn vị mẫu cấp 1 có người trả lời chỉ số đó trừ số tầng của chúng.",
+            "Element, part (SIPAS: the policy and service-delivery parts) and overall indices combine the items by the rule written in the methodology file (pooled, a mean, or a weighted mean); the interval of a mean of shares is clamped to 0–100%. Each figure's degrees of freedom are the primary sampling units holding someone who answered it, minus their strata.",
         ).to_string(),
         lang.pick(
             "Thay đổi giữa hai năm: kiểm định t hai phía với hai mẫu độc lập; giá trị p được hiệu chỉnh Benjamini–Hochberg trên toàn bảng so sánh vì có nhiều phép so sánh cùng lúc. “Thay đổi thực sự” nghĩa là p hiệu chỉnh dưới 0,05.",
