@@ -52,17 +52,7 @@ fn compare_with_r(folder: &str, survey: &str, scenario: &str, batch: &str, score
     let d = Dir::new();
     let at = |name: &str| root(&format!("tests/fixtures/{folder}/{name}"));
     let survey = at(survey);
-    let run = d.run(&[
-        "ingest",
-        "--store",
-        "store",
-        "--survey",
-        &survey,
-        "--year",
-        "2026",
-        &at(batch),
-    ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    d.ingest_ok(&survey, "2026", std::path::Path::new(&at(batch)));
     let mut args = vec![
         "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", "out",
     ];
@@ -243,10 +233,7 @@ fn methods_store() -> Dir {
     let d = Dir::new();
     let survey = root("tests/fixtures/methods/tree.toml");
     let batch = root("tests/fixtures/methods/batch.csv");
-    let run = d.run(&[
-        "ingest", "--store", "store", "--survey", &survey, "--year", "2026", &batch,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    d.ingest_ok(&survey, "2026", std::path::Path::new(&batch));
     d
 }
 
@@ -357,6 +344,19 @@ fn the_frame_used_is_recorded_with_its_digest() {
 #[test]
 fn sample_sizes_follow_the_worked_example_and_last_years_design_effect() {
     let d = Dir::new();
+    let sample = |survey: &str, frame: &str, extra: &[&str], vi: bool| {
+        let mut args = vec![
+            "sample-size",
+            "--survey",
+            survey,
+            "--year",
+            "2027",
+            "--frame",
+            frame,
+        ];
+        args.extend_from_slice(extra);
+        if vi { d.run_vi(&args) } else { d.run(&args) }
+    };
     d.write(
         "pop.csv",
         "unit_id,population\nXuân Dương,4210\nCôn Minh,3875\nNa Rì,300\n",
@@ -365,28 +365,10 @@ fn sample_sizes_follow_the_worked_example_and_last_years_design_effect() {
     // Slovin 4210 / (1 + 4210 · 0.05²) = 365.29 → 366; n₀ = z² · 0.25 / 0.05² = 384.146,
     // 384.146 / (1 + 383.146 / 4210) = 352.10 → 353. Na Rì, N = 300: 171.43 → 172 and
     // 384.146 / (1 + 383.146 / 300) = 168.69 → 169.
-    let run = d.run_vi(&[
-        "sample-size",
-        "--survey",
-        "fixture-x",
-        "--year",
-        "2027",
-        "--frame",
-        "pop.csv",
-    ]);
+    let run = sample("fixture-x", "pop.csv", &[], true);
     assert_eq!(run.code, 2, "an unknown questionnaire: {}", run.stderr);
     let survey = root("tests/fixtures/design/fixture.toml");
-    let run = d.run_vi(&[
-        "sample-size",
-        "--survey",
-        &survey,
-        "--year",
-        "2027",
-        "--frame",
-        "pop.csv",
-        "--out",
-        "a",
-    ]);
+    let run = sample(&survey, "pop.csv", &["--out", "a"], true);
     assert_eq!(run.code, 0, "{}", run.stderr);
     run.says(&["±5,0 điểm", "Slovin", "sample_size.csv"]);
     let rows = csv_rows(&std::fs::read_to_string(d.path().join("a/sample_size.csv")).expect("csv"));
@@ -415,36 +397,17 @@ fn sample_sizes_follow_the_worked_example_and_last_years_design_effect() {
 
     // With last year in the store: each unit's share and its overall index's design effect
     // (the fixture's methodology pools, so the overall has one), from scores.csv.
-    let run = d.run(&[
-        "ingest",
-        "--store",
-        "store",
-        "--survey",
-        &survey,
-        "--year",
-        "2026",
-        &fixture("batch.csv"),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    d.ingest_ok(&survey, "2026", std::path::Path::new(&fixture("batch.csv")));
     let run = d.run(&[
         "score", "--store", "store", "--survey", &survey, "--year", "2026", "--out", "s",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let run = d.run(&[
-        "sample-size",
-        "--survey",
+    let run = sample(
         &survey,
-        "--year",
-        "2027",
-        "--frame",
         "pop.csv",
-        "--store",
-        "store",
-        "--margin",
-        "4",
-        "--out",
-        "b",
-    ]);
+        &["--store", "store", "--margin", "4", "--out", "b"],
+        false,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     run.says(&["2026"]);
     let scores = csv_rows(&std::fs::read_to_string(d.path().join("s/scores.csv")).expect("csv"));
@@ -481,28 +444,10 @@ fn sample_sizes_follow_the_worked_example_and_last_years_design_effect() {
     // A frame by another column, or a margin of 0, is refused.
     d.write("g.csv", "gioi_tinh,population\nnam,10\n");
     let tree = root("tests/fixtures/methods/tree.toml");
-    let run = d.run(&[
-        "sample-size",
-        "--survey",
-        &tree,
-        "--year",
-        "2027",
-        "--frame",
-        "g.csv",
-    ]);
+    let run = sample(&tree, "g.csv", &[], false);
     assert_eq!(run.code, 2, "{}", run.stderr);
     run.says(&["g.csv", "unit_id,population"]);
-    let run = d.run(&[
-        "sample-size",
-        "--survey",
-        &survey,
-        "--year",
-        "2027",
-        "--frame",
-        "pop.csv",
-        "--margin",
-        "0",
-    ]);
+    let run = sample(&survey, "pop.csv", &["--margin", "0"], false);
     assert_eq!(run.code, 2, "{}", run.stderr);
     run.says(&["--margin"]);
 }
