@@ -42,6 +42,25 @@ pub enum Command {
     /// How many forms each unit needs: Slovin's n, simple random sampling's, and with last
     /// year's design effect.
     SampleSize(SampleSizeArgs),
+    /// The annual CCHC plan: each task's status on a date, the agencies scored and ranked.
+    Tasks(TasksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// The plan's task list (CSV or .xlsx): task_id, content, lead, partners, deadline,
+    /// completed_on, quality, evidence, note (Vietnamese headers also read).
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    /// The day of the assessment: dd/mm/yyyy or yyyy-mm-dd [default: today].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Plan methodology: a name in scoring/ or a path to a .toml file.
+    #[arg(long, value_name = "FILE", default_value = "plan-commune")]
+    pub method: String,
+    /// Where to write tasks_status.csv, tasks_agencies.csv and tasks.xlsx.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +262,14 @@ pub struct ParArgs {
     /// The year's assessment: unit_id,criterion,self_score,appraised_score,note (CSV or .xlsx).
     #[arg(long, value_name = "FILE")]
     pub assessment: PathBuf,
+    /// A unit's annual CCHC plan, for criteria taken from plans: "Xuân Dương=plan.csv"
+    /// (once per unit).
+    #[arg(long, value_name = "UNIT=FILE", value_parser = unit_file)]
+    pub plan: Vec<(String, PathBuf)>,
+    /// The day plans are judged on: dd/mm/yyyy [default: the year's last day, or today if
+    /// earlier].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     #[command(flatten)]
     pub par_method: ParMethodArg,
     /// Where to write par_points.csv, par_totals.csv and par.xlsx.
@@ -276,6 +303,12 @@ pub struct CompareArgs {
     /// The later year's assessment file (with --par).
     #[arg(long, value_name = "FILE", requires = "par")]
     pub assessment_to: Option<PathBuf>,
+    /// A unit's plan of the earlier year (with --par): "Xuân Dương=plan-2025.csv".
+    #[arg(long, value_name = "UNIT=FILE", value_parser = unit_file, requires = "par")]
+    pub plan_from: Vec<(String, PathBuf)>,
+    /// A unit's plan of the later year (with --par).
+    #[arg(long, value_name = "UNIT=FILE", value_parser = unit_file, requires = "par")]
+    pub plan_to: Vec<(String, PathBuf)>,
     #[command(flatten)]
     pub par_method: ParMethodArg,
     /// Where to write compare.csv (or trend.csv, compare_par.csv), the exclusions and compare.xlsx.
@@ -309,6 +342,17 @@ pub struct ReportArgs {
     /// The compared year's assessment file: adds the CCHC changes (with --compare).
     #[arg(long, value_name = "FILE", requires_all = ["compare", "assessment"])]
     pub compare_assessment: Option<PathBuf>,
+    /// A unit's annual CCHC plan: "Xuân Dương=plan-2026.csv" (once per unit). Adds a section
+    /// on the plan's tasks and agencies, and scores the CCHC criteria taken from plans.
+    #[arg(long, value_name = "UNIT=FILE", value_parser = unit_file)]
+    pub plan: Vec<(String, PathBuf)>,
+    /// A unit's plan of the compared year (for the CCHC changes).
+    #[arg(long, value_name = "UNIT=FILE", value_parser = unit_file, requires = "compare")]
+    pub compare_plan: Vec<(String, PathBuf)>,
+    /// The day plans are judged on: dd/mm/yyyy [default: the year's last day, or today if
+    /// earlier].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     #[command(flatten)]
     pub par_method: ParMethodArg,
     /// Where to write report.html, charts/ and tables/.
@@ -333,5 +377,15 @@ impl Default for ParMethodArg {
             method: "par-commune".into(),
             seed: None,
         }
+    }
+}
+
+/// `UNIT=FILE`: a unit and its file.
+fn unit_file(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((unit, file)) if !unit.trim().is_empty() && !file.trim().is_empty() => {
+            Ok((unit.trim().to_string(), PathBuf::from(file.trim())))
+        }
+        _ => Err(crate::msg!("cmd.unit_file", value = s)),
     }
 }

@@ -21,18 +21,21 @@ pub enum FlagKind {
     NotApplicable,
     /// A CCHC criterion whose survey figure is missing.
     NoSurvey,
+    /// A CCHC criterion taken from the plan, for a unit whose plan was not given.
+    NoPlan,
     /// A unit none of whose CCHC criteria apply.
     NoApplicableCriteria,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 7] = [
+    pub const ALL: [FlagKind; 8] = [
         FlagKind::NoData,
         FlagKind::NoDf,
         FlagKind::LowN,
         FlagKind::NoSe,
         FlagKind::NotApplicable,
         FlagKind::NoSurvey,
+        FlagKind::NoPlan,
         FlagKind::NoApplicableCriteria,
     ];
 
@@ -45,6 +48,7 @@ impl FlagKind {
             FlagKind::NoSe => "no_se",
             FlagKind::NotApplicable => "not_applicable",
             FlagKind::NoSurvey => "no_survey",
+            FlagKind::NoPlan => "no_plan",
             FlagKind::NoApplicableCriteria => "no_applicable_criteria",
         }
     }
@@ -58,6 +62,7 @@ impl FlagKind {
             FlagKind::NoSe => lang.pick("không có sai số chuẩn", "no standard error"),
             FlagKind::NotApplicable => lang.pick("không áp dụng", "not applicable"),
             FlagKind::NoSurvey => lang.pick("thiếu số liệu khảo sát", "survey figure missing"),
+            FlagKind::NoPlan => lang.pick("thiếu kế hoạch CCHC", "plan missing"),
             FlagKind::NoApplicableCriteria => {
                 lang.pick("không có tiêu chí áp dụng", "no applicable criteria")
             }

@@ -24,6 +24,7 @@ pub mod measure;
 pub mod messages;
 pub mod methodology;
 pub mod par;
+pub mod plan;
 pub mod render;
 pub mod sample_size;
 pub mod store;

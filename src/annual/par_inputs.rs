@@ -131,3 +131,44 @@ impl Surveys for StoreSurveys {
         scored?.variance(unit, &idx)
     }
 }
+
+/// A unit's plan file: `--plan "Xuân Dương=plan-2026.csv"`.
+pub type PlanFile = (String, std::path::PathBuf);
+
+/// The day plans are judged on for `year`: `given`, else the year's last day or today,
+/// whichever comes first.
+pub fn plan_as_of(year: i32, given: Option<crate::plan::Date>) -> crate::plan::Date {
+    let end = crate::plan::Date::month_end(year, 12).unwrap_or(crate::plan::Date {
+        year,
+        month: 12,
+        day: 31,
+    });
+    given.unwrap_or_else(|| end.min(crate::plan::Date::today()))
+}
+
+/// Each unit's plan scored for the `plan` criteria of `method`, as of `as_of`: the share of
+/// the `steps` rule's most points the plan earns.
+pub fn plan_shares(
+    method: &ParMethod,
+    plans: &[PlanFile],
+    as_of: crate::plan::Date,
+) -> anyhow::Result<crate::par::PlanShares> {
+    let mut out = crate::par::PlanShares::default();
+    let named: BTreeSet<String> = method
+        .leaves()
+        .iter()
+        .filter_map(|l| l.criterion.from.as_ref().and_then(|f| f.plan()))
+        .map(|r| r.plan.clone())
+        .collect();
+    for name in named {
+        let pm = crate::plan::load(&method.resolve(&name))?;
+        for (unit, file) in plans {
+            let plan = crate::plan::read(file, &pm)?;
+            let statuses = crate::plan::statuses(&plan, as_of);
+            let share = crate::plan::plan_steps(&pm, &statuses)
+                .map(|(_, points, max)| if max > 0.0 { points / max } else { 0.0 });
+            out.0.insert((unit.clone(), name.clone()), share);
+        }
+    }
+    Ok(out)
+}

@@ -32,6 +32,11 @@ pub struct ReportRequest {
     pub seed: Option<u64>,
     /// Who the report is for, on its cover (e.g. "UBND xã Côn Minh").
     pub place: Option<String>,
+    /// Each unit's annual plan of the year, and of the compared year.
+    pub plans: Vec<super::PlanFile>,
+    pub compare_plans: Vec<super::PlanFile>,
+    /// The day plans are judged on (default: the year's last day, or today if earlier).
+    pub as_of: Option<crate::plan::Date>,
 }
 
 /// A survey's changes between two years.
@@ -241,15 +246,20 @@ fn par_review(
     assessment: &std::path::Path,
 ) -> anyhow::Result<ParReview> {
     let seed = req.seed.unwrap_or(method.seed);
-    let year = |y: i32, file: &std::path::Path| -> anyhow::Result<ParResult> {
+    let year = |y: i32,
+                file: &std::path::Path,
+                plans: &[super::PlanFile],
+                as_of: Option<crate::plan::Date>|
+     -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, method)?;
         let s = StoreSurveys::load(store, manifest, method, y)?;
-        Ok(par::compute(method, &a, &s, seed))
+        let p = super::plan_shares(method, plans, super::plan_as_of(y, as_of))?;
+        Ok(par::compute(method, &a, &s, &p, seed))
     };
-    let result = year(req.year, assessment)?;
+    let result = year(req.year, assessment, &req.plans, req.as_of)?;
     let changes = match (req.compare, &req.compare_assessment) {
         (Some(c), Some(ca)) => {
-            let other = year(c, ca)?;
+            let other = year(c, ca, &req.compare_plans, None)?;
             let (from, to, rf, rt) = if c < req.year {
                 (c, req.year, &other, &result)
             } else {

@@ -126,12 +126,19 @@ fn run_par(
     };
     let method = par::load(&args.par_method.method)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
-    let year = |y: i32, file: &std::path::Path| -> anyhow::Result<ParResult> {
+    let year = |y: i32,
+                file: &std::path::Path,
+                plans: &[crate::annual::PlanFile]|
+     -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, &method)?;
         let s = StoreSurveys::load(store, manifest, &method, y)?;
-        Ok(par::compute(&method, &a, &s, seed))
+        let p = crate::annual::plan_shares(&method, plans, crate::annual::plan_as_of(y, None))?;
+        Ok(par::compute(&method, &a, &s, &p, seed))
     };
-    let (rf, rt) = (year(from, af)?, year(to, at)?);
+    let (rf, rt) = (
+        year(from, af, &args.plan_from)?,
+        year(to, at, &args.plan_to)?,
+    );
     let rows = par_changes(&rf, &rt, method.ci_level);
     let path = args.out.join("compare_par.csv");
     out::write_par_changes(outputs.dir(), &method.id, (from, to), &rows, lang)?;

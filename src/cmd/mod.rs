@@ -33,6 +33,7 @@ mod report;
 mod sample_size;
 mod score;
 mod surveys;
+mod tasks;
 mod template;
 mod validate;
 
@@ -71,7 +72,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batches(a) => batches::run(a),
         Command::Surveys(a) => surveys::run(a, lang),
         Command::SampleSize(a) => sample_size::run(a, lang),
+        Command::Tasks(a) => tasks::run(a, lang),
     }
+}
+
+/// `--as-of DATE`, read as plans write dates; a usage error when it is not one.
+pub fn as_of(text: Option<&String>) -> anyhow::Result<Option<crate::plan::Date>> {
+    text.map(|t| {
+        crate::plan::Date::parse(t)
+            .ok_or_else(|| UsageError(crate::msg!("tasks.bad_as_of", value = t)).into())
+    })
+    .transpose()
 }
 
 /// The exit status for an error that reached `main`.

@@ -18,7 +18,9 @@ pub fn run(args: ParArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.store)?;
     let surveys = StoreSurveys::load(&store, &store.manifest()?, &method, args.year)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
-    let result = par::compute(&method, &assessment, &surveys, seed);
+    let as_of = crate::annual::plan_as_of(args.year, super::as_of(args.as_of.as_ref())?);
+    let plans = crate::annual::plan_shares(&method, &args.plan, as_of)?;
+    let result = par::compute(&method, &assessment, &surveys, &plans, seed);
     let outputs = crate::files::Outputs::begin(&args.out)?;
     crate::render::par::write_all(outputs.dir(), args.year, &method, &result, lang)?;
     outputs.commit()?;

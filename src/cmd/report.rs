@@ -19,6 +19,9 @@ pub fn run(args: ReportArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode
             par_method: args.par_method.method.clone(),
             seed: args.par_method.seed,
             place: args.place.clone(),
+            plans: args.plan.clone(),
+            compare_plans: args.compare_plan.clone(),
+            as_of: super::as_of(args.as_of.as_ref())?,
         },
     )?;
     for note in &review.left_out {

@@ -181,7 +181,7 @@ pub fn assessment(method: &ParMethod, year: i32, seed: u64) -> String {
         for leaf in method.leaves() {
             let k = leaf.criterion;
             match leaf.source {
-                Source::Survey => {}
+                Source::Survey | Source::Plan => {}
                 Source::Bonus | Source::Penalty => {
                     if rng.random::<f64>() < 0.3 {
                         let pts = quarter(k.max * rng.random_range(0.25..=1.0));
@@ -222,6 +222,184 @@ pub fn assessment(method: &ParMethod, year: i32, seed: u64) -> String {
     out
 }
 
+/// The key tasks of Xuân Dương's 2026 CCHC plan, as the plan writes them: (content, lead,
+/// deadline). Other communes and years use the same list with their name and year.
+pub const PLAN_TASKS: [(&str, &str, &str); 14] = [
+    (
+        "Xây dựng Kế hoạch tuyên truyền CCHC; kế hoạch kiểm tra CCHC, kiểm tra công vụ năm 2026 và tổ chức triển khai thực hiện",
+        "Phòng Văn hoá - Xã hội",
+        "Quý I/2026",
+    ),
+    (
+        "Xây dựng kế hoạch nâng cao chất lượng kiểm soát TTHC, cải cách TTHC gắn với chuyển đổi số trên địa bàn xã",
+        "Phòng Văn hoá - Xã hội",
+        "Tháng 01/2026",
+    ),
+    (
+        "Tổ chức thực hiện rà soát, sắp xếp, tổ chức lại đơn vị sự nghiệp giáo dục công lập trên địa bàn xã",
+        "Phòng Văn hoá - Xã hội",
+        "Năm 2026",
+    ),
+    (
+        "Xây dựng Kế hoạch nâng cao Chỉ số CCHC, Chỉ số hài lòng về sự phục vụ hành chính, nâng cao hiệu quả quản trị và hành chính công xã Xuân Dương năm 2026 và tổ chức thực hiện",
+        "Phòng Văn hoá - Xã hội",
+        "Quý II/2026 (sau khi Sở Nội vụ công bố)",
+    ),
+    (
+        "Xây dựng đề án vị trí việc làm trình cấp có thẩm quyền phê duyệt",
+        "Phòng Văn hoá - Xã hội",
+        "Năm 2026",
+    ),
+    (
+        "Triển khai đánh giá, xác định Chỉ số CCHC tỉnh Thái Nguyên và đo lường mức độ hài lòng của người dân đối với sự phục vụ của cơ quan hành chính nhà nước xã Xuân Dương năm 2025",
+        "Phòng Văn hoá - Xã hội",
+        "Quý III/2026",
+    ),
+    (
+        "Phối hợp thực hiện đo lường mức độ hài lòng của người dân đối với dịch vụ giáo dục công năm 2026",
+        "Phòng Văn hoá - Xã hội",
+        "Quý II/2026",
+    ),
+    (
+        "Phối hợp thực hiện đo lường mức độ hài lòng của người dân đối với dịch vụ y tế năm 2026",
+        "Phòng Văn hoá - Xã hội",
+        "Quý IV/2026",
+    ),
+    (
+        "Xây dựng quy định thi đua, khen thưởng phong trào thực hiện cải cách hành chính xã Xuân Dương giai đoạn 2026 – 2030",
+        "Phòng Văn hoá - Xã hội",
+        "Năm 2026",
+    ),
+    (
+        "Xây dựng Kế hoạch triển khai mô hình Chính quyền thân thiện, nhân dân phát huy quyền làm chủ xã Xuân Dương năm 2026",
+        "Phòng Văn hoá - Xã hội",
+        "Quý II/2026",
+    ),
+    (
+        "Nghiên cứu xây dựng Quy chế và tổ chức đánh giá, xếp loại mức độ hoàn thành nhiệm vụ năm 2026 đối với các cơ quan, đơn vị (sau khi có hướng dẫn của Sở Nội vụ)",
+        "Phòng Văn hoá - Xã hội",
+        "Quý IV/2026",
+    ),
+    (
+        "Tổ chức Hội nghị đối thoại giữa Lãnh đạo xã với các doanh nghiệp trên địa bàn xã",
+        "Phòng Kinh tế",
+        "Năm 2026",
+    ),
+    (
+        "Triển khai thực hiện phần mềm Hệ thống báo cáo ngày",
+        "Văn phòng HĐND và UBND",
+        "Năm 2026",
+    ),
+    (
+        "Triển khai hệ thống thông tin giải quyết TTHC xã phù hợp với chỉ đạo của tỉnh",
+        "Phòng Văn hoá - Xã hội",
+        "Năm 2026",
+    ),
+];
+
+/// The day the demo's plans are followed up to: the end of 2025 (a year closed), and
+/// 30 November 2026 (a month before the year ends: some tasks still open).
+pub fn plan_as_of(year: i32) -> crate::plan::Date {
+    let end = if year < 2026 { (12, 31) } else { (11, 30) };
+    crate::plan::Date::new(year, end.0, end.1).unwrap_or(crate::plan::Date {
+        year,
+        month: 12,
+        day: 31,
+    })
+}
+
+/// A commune's CCHC plan for `year` with seeded follow-up columns (done on time or late,
+/// quality, the document that shows it), as of [`plan_as_of`].
+pub fn plan(commune: &Commune, year: i32, seed: u64) -> anyhow::Result<String> {
+    let mut rng =
+        Pcg64::seed_from_u64(seed ^ fnv(commune.name) ^ (year as u64).wrapping_mul(0x51ed));
+    let as_of = plan_as_of(year);
+    let quality = commune.quality + commune.trend * f64::from(year - 2025);
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record([
+        "STT",
+        "Nội dung nhiệm vụ",
+        "Cơ quan chủ trì",
+        "Cơ quan phối hợp",
+        "Thời gian hoàn thành",
+        "Ngày hoàn thành",
+        "Chất lượng",
+        "Minh chứng",
+        "Ghi chú",
+    ])?;
+    let this = |t: &str| {
+        t.replace("2026", &year.to_string())
+            .replace("2025", &(year - 1).to_string())
+            .replace("2030", &(year + 4).to_string())
+            .replace("Xuân Dương", commune.name)
+    };
+    for (k, (content, lead, deadline)) in PLAN_TASKS.iter().enumerate() {
+        let due = crate::plan::deadline::parse(&this(deadline))
+            .map(|d| d.date)
+            .ok_or_else(|| anyhow::anyhow!("demo plan deadline {deadline}"))?;
+        let partners = if k < 5 {
+            "Văn phòng HĐND-UBND; các phòng, ban, cơ quan, đơn vị liên quan"
+        } else {
+            "Các phòng, ban, đơn vị liên quan"
+        };
+        // Done by the follow-up day: early, on time or late; open ones are left blank.
+        let roll: f64 = rng.random();
+        let start = crate::plan::Date::new(year, 1, 5).map_or(0, |d| d.days());
+        let completed = if due <= as_of {
+            if roll < quality + 0.2 {
+                let on_time = rng.random::<f64>() < quality + 0.1;
+                let day = if on_time {
+                    due.days() - rng.random_range(0..40)
+                } else {
+                    due.days() + rng.random_range(3..45)
+                };
+                Some(crate::plan::Date::from_days(day.clamp(start, as_of.days())))
+            } else {
+                None
+            }
+        } else if roll < 0.3 {
+            Some(crate::plan::Date::from_days(
+                (as_of.days() - rng.random_range(1..60)).max(start),
+            ))
+        } else {
+            None
+        };
+        let (done, judged, evidence) = match completed {
+            Some(d) => (
+                d.to_string(),
+                if rng.random::<f64>() < quality + 0.2 {
+                    "dat"
+                } else {
+                    "khong_dat"
+                },
+                format!("{}/KH-UBND", 10 + 7 * k + rng.random_range(0..5)),
+            ),
+            None => (String::new(), "", String::new()),
+        };
+        w.write_record([
+            &(k + 1).to_string(),
+            &this(content),
+            *lead,
+            partners,
+            &this(deadline),
+            &done,
+            judged,
+            &evidence,
+            "",
+        ])?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// The file name of a commune's plan sample: `plan-2026-xuan-duong.csv`.
+pub fn plan_file(commune: &Commune, year: i32) -> String {
+    let slug: String = crate::ingest::validate::fold(commune.name)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("plan-{year}-{slug}.csv")
+}
+
 /// The demo's sample files, written to `dir`: (survey or "assessment", year, path).
 pub fn write_samples(dir: &Path) -> anyhow::Result<Vec<(String, i32, PathBuf)>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -243,6 +421,12 @@ pub fn write_samples(dir: &Path) -> anyhow::Result<Vec<(String, i32, PathBuf)>> 
         crate::files::replace(&path, dir, assessment(&method, year, 7).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         files.push(("assessment".to_string(), year, path));
+        for c in &COMMUNES {
+            let path = dir.join(plan_file(c, year));
+            crate::files::replace(&path, dir, plan(c, year, 11)?.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            files.push((format!("plan:{}", c.name), year, path));
+        }
     }
     Ok(files)
 }

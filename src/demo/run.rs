@@ -64,7 +64,10 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
         path = out.join("batches").display()
     ));
     let store = Store::open_or_create(&store_dir)?;
-    for (survey, year, path) in files.iter().filter(|(s, _, _)| s != "assessment") {
+    for (survey, year, path) in files
+        .iter()
+        .filter(|(s, _, _)| s != "assessment" && !s.starts_with("plan:"))
+    {
         let inst = crate::annual::instrument_for(survey, Some(*year))?;
         let opts = CheckOptions {
             instrument: &inst,
@@ -129,11 +132,24 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
     }
     let method = crate::par::load("par-commune")?;
     let assessment = |y: i32| out.join("batches").join(format!("assessment-{y}.csv"));
+    let plans = |y: i32| -> Vec<crate::annual::PlanFile> {
+        COMMUNES
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_string(),
+                    out.join("batches").join(super::plan_file(c, y)),
+                )
+            })
+            .collect()
+    };
+    let as_of = |y: i32| super::plan_as_of(y);
     let mut results = Vec::new();
     for y in YEARS {
         let a = crate::par::assessment::read(&assessment(y), &method)?;
         let s = StoreSurveys::load(&store, &manifest, &method, y)?;
-        let r = crate::par::compute(&method, &a, &s, method.seed);
+        let p = crate::annual::plan_shares(&method, &plans(y), as_of(y))?;
+        let r = crate::par::compute(&method, &a, &s, &p, method.seed);
         let outputs = Outputs::begin(&out.join("par").join(y.to_string()))?;
         crate::render::par::write_all(outputs.dir(), y, &method, &r, lang)?;
         outputs.commit()?;
@@ -161,6 +177,9 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
             par_method: "par-commune".into(),
             seed: None,
             place: Some(PLACE.into()),
+            plans: plans(last),
+            compare_plans: plans(first),
+            as_of: Some(as_of(last)),
         },
     )?;
     let outputs = Outputs::begin(&report)?;

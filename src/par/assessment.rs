@@ -236,6 +236,14 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         ),
                     );
                     return;
+                } else if leaf.source == Source::Plan {
+                    bad(
+                        c_self,
+                        raw_self,
+                        "plan_criterion",
+                        crate::msg!("assessment.plan_criterion", criterion = leaf.criterion.code),
+                    );
+                    return;
                 } else {
                     let Some(s) = number(c_self, &mut bad) else {
                         return;

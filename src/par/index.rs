@@ -142,11 +142,18 @@ pub fn competition_ranks(values: &[f64]) -> Vec<usize> {
     ranks
 }
 
+/// Each unit's plan scored for the `plan` criteria: (unit, plan methodology as the criterion
+/// names it) → the share of its most points the plan earned (0–1), None when no task was due
+/// yet. A unit whose plan was not given is absent.
+#[derive(Debug, Clone, Default)]
+pub struct PlanShares(pub BTreeMap<(String, String), Option<f64>>);
+
 /// Computes the index of every unit of the assessment. `seed` drives the rank simulation.
 pub fn compute(
     method: &ParMethod,
     assessment: &Assessment,
     surveys: &dyn Surveys,
+    plans: &PlanShares,
     seed: u64,
 ) -> ParResult {
     let leaves = method.leaves();
@@ -192,9 +199,22 @@ pub fn compute(
                     row.max_points = Some(0.0);
                     row.points = Some(0.0 - entry.and_then(|e| e.score.points()).unwrap_or(0.0));
                 }
+                Source::Plan => {
+                    row.max_points = Some(c.max);
+                    let Some(r) = c.from.as_ref().and_then(|f| f.plan()) else {
+                        continue;
+                    };
+                    match plans.0.get(&(unit.to_string(), r.plan.clone())) {
+                        Some(Some(share)) => row.points = Some(c.max * share),
+                        Some(None) => row.flag = Flags::of(FlagKind::NoData),
+                        None => row.flag = Flags::of(FlagKind::NoPlan),
+                    }
+                }
                 Source::Survey => {
                     row.max_points = Some(c.max);
-                    let Some(r) = &c.from else { continue };
+                    let Some(r) = c.from.as_ref().and_then(|f| f.survey()) else {
+                        continue;
+                    };
                     match surveys.figure(unit, r) {
                         Some(f) if f.estimate.is_finite() => {
                             row.points = Some(c.max * f.estimate / 100.0);
@@ -457,7 +477,7 @@ mod tests {
             (s("U5", "s1"), fig(70.0, 3.0, "")),
             (s("U6", "s1"), fig(60.0, 10.0, "low_n")),
         ]));
-        compute(&method(), &a, &surveys, 7)
+        compute(&method(), &a, &surveys, &PlanShares::default(), 7)
     }
 
     fn total<'a>(r: &'a ParResult, unit: &str) -> &'a TotalRow {
@@ -597,7 +617,7 @@ mod tests {
             (("X".to_string(), "s1".to_string()), fig(100.0, 16.0, "")),
             (("Y".to_string(), "s1".to_string()), fig(100.0, 16.0, "")),
         ]));
-        let r = compute(&method(), &a, &surveys, 3);
+        let r = compute(&method(), &a, &surveys, &PlanShares::default(), 3);
         for u in ["X", "Y"] {
             let t = total(&r, u);
             assert_eq!(t.index_pct, Some(60.0));
@@ -606,7 +626,7 @@ mod tests {
         }
         // A different seed gives a different simulation but the same intervals here.
         assert_eq!(
-            compute(&method(), &a, &surveys, 4).totals[0].rank_high,
+            compute(&method(), &a, &surveys, &PlanShares::default(), 4).totals[0].rank_high,
             Some(2)
         );
     }

@@ -7,5 +7,10 @@ pub mod index;
 mod model;
 
 pub use assessment::{Assessment, AssessmentError};
-pub use index::{AreaTotal, Figure, ParResult, PointRow, Surveys, TotalRow, compute, round_to};
-pub use model::{Area, Band, Criterion, Leaf, ParMethod, Source, SurveyRef, load};
+pub use index::{
+    AreaTotal, Figure, ParResult, PlanShares, PointRow, Surveys, TotalRow, competition_ranks,
+    compute, round_to,
+};
+pub use model::{
+    Area, Band, Criterion, FromRef, Leaf, ParMethod, PlanRef, Source, SurveyRef, load,
+};

@@ -24,6 +24,9 @@ pub enum Source {
     Bonus,
     /// Subtracted, up to `max` (the cap); not part of the maximum.
     Penalty,
+    /// max points × the unit's plan scored by the `steps` rule of a plan methodology / its
+    /// most points.
+    Plan,
 }
 
 impl Source {
@@ -33,13 +36,46 @@ impl Source {
             Source::Survey => "survey",
             Source::Bonus => "bonus",
             Source::Penalty => "penalty",
+            Source::Plan => "plan",
         }
     }
 
     /// Whether the assessment file gives this criterion's points.
     pub fn assessed(self) -> bool {
-        self != Source::Survey
+        !matches!(self, Source::Survey | Source::Plan)
     }
+}
+
+/// What a criterion's points are taken from: a survey figure, or the unit's plan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(untagged)]
+pub enum FromRef {
+    Survey(SurveyRef),
+    Plan(PlanRef),
+}
+
+impl FromRef {
+    pub fn survey(&self) -> Option<&SurveyRef> {
+        match self {
+            FromRef::Survey(r) => Some(r),
+            FromRef::Plan(_) => None,
+        }
+    }
+
+    pub fn plan(&self) -> Option<&PlanRef> {
+        match self {
+            FromRef::Plan(r) => Some(r),
+            FromRef::Survey(_) => None,
+        }
+    }
+}
+
+/// The plan behind a `plan` criterion: `from = { plan = "plan-commune" }`, a plan
+/// methodology's id or file (relative to the PAR methodology file).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRef {
+    pub plan: String,
 }
 
 /// The survey figure behind a `survey` criterion.
@@ -73,7 +109,7 @@ pub struct Criterion {
     /// For `survey` criteria: the figure, e.g.
     /// `from = { survey = "sipas", level = "overall", code = "overall", measure = "satisfied_pct" }`.
     #[serde(default)]
-    pub from: Option<SurveyRef>,
+    pub from: Option<FromRef>,
     #[serde(default)]
     pub components: Vec<Criterion>,
 }
@@ -225,7 +261,7 @@ impl ParMethod {
     pub fn survey_refs(&self) -> BTreeSet<SurveyRef> {
         self.leaves()
             .into_iter()
-            .filter_map(|l| l.criterion.from.clone())
+            .filter_map(|l| l.criterion.from.as_ref().and_then(FromRef::survey).cloned())
             .collect()
     }
 
@@ -371,7 +407,7 @@ impl ParMethod {
         let Some(source) = c.source else {
             return Err(invalid(
                 format!("criterion {} has no source", c.code),
-                "source = \"assessment\", \"survey\", \"bonus\" or \"penalty\"",
+                "source = \"assessment\", \"survey\", \"plan\", \"bonus\" or \"penalty\"",
             ));
         };
         match (source, &c.from) {
@@ -384,7 +420,27 @@ impl ParMethod {
                     "add from = { survey = \"sipas\", level = \"overall\", code = \"overall\", measure = \"satisfied_pct\" }",
                 ));
             }
-            (Source::Survey, Some(r)) => {
+            (Source::Survey, Some(FromRef::Plan(_))) | (Source::Plan, Some(FromRef::Survey(_))) => {
+                return Err(invalid(
+                    format!(
+                        "criterion {} has source = \"{}\" but its `from` names the other kind",
+                        c.code,
+                        source.name()
+                    ),
+                    "a survey criterion takes from = { survey, level, code, measure }; a plan criterion from = { plan = \"plan-commune\" }",
+                ));
+            }
+            (Source::Plan, None) => {
+                return Err(invalid(
+                    format!(
+                        "plan criterion {} does not name its plan methodology",
+                        c.code
+                    ),
+                    "add from = { plan = \"plan-commune\" }",
+                ));
+            }
+            (Source::Plan, Some(FromRef::Plan(_))) => {}
+            (Source::Survey, Some(FromRef::Survey(r))) => {
                 if !r.measure.ends_with("_pct") {
                     return Err(invalid(
                         format!(
@@ -412,14 +468,14 @@ impl ParMethod {
                         c.code,
                         source.name()
                     ),
-                    "only source = \"survey\" takes `from`",
+                    "only source = \"survey\" or \"plan\" takes `from`",
                 ));
             }
             _ => {}
         }
         Ok(match source {
             Source::Bonus | Source::Penalty => 0.0,
-            Source::Assessment | Source::Survey => c.max,
+            Source::Assessment | Source::Survey | Source::Plan => c.max,
         })
     }
 

@@ -10,6 +10,7 @@ pub mod par;
 pub mod report;
 pub mod sample_size;
 pub mod scores;
+pub mod tasks;
 pub mod template;
 
 use std::path::Path;

@@ -245,29 +245,35 @@ fn par_index_changes_with_intervals_and_rank_overlap_on_the_shipped_samples() {
             assert_eq!(r.code, 0, "{}", r.stderr);
         }
         let a = root(&format!("surveys/samples/assessment-{y}.csv"));
-        run(&d, &["par", "--year", y, "--assessment", &a, "--out", y]);
+        let plans = crate::util::sample_plans("--plan", y.parse().expect("a year"));
+        let mut args = vec!["par", "--year", y, "--assessment", &a, "--out", y];
+        args.extend(plans.iter().map(String::as_str));
+        run(&d, &args);
     }
     let (af, at) = (
         root("surveys/samples/assessment-2025.csv"),
         root("surveys/samples/assessment-2026.csv"),
     );
-    run(
-        &d,
-        &[
-            "compare",
-            "--par",
-            "--from",
-            "2025",
-            "--to",
-            "2026",
-            "--assessment-from",
-            &af,
-            "--assessment-to",
-            &at,
-            "--out",
-            "c",
-        ],
-    );
+    let plans: Vec<String> = crate::util::sample_plans("--plan-from", 2025)
+        .into_iter()
+        .chain(crate::util::sample_plans("--plan-to", 2026))
+        .collect();
+    let mut args = vec![
+        "compare",
+        "--par",
+        "--from",
+        "2025",
+        "--to",
+        "2026",
+        "--assessment-from",
+        &af,
+        "--assessment-to",
+        &at,
+        "--out",
+        "c",
+    ];
+    args.extend(plans.iter().map(String::as_str));
+    run(&d, &args);
     let totals = |y: &str| -> BTreeMap<String, Row> {
         read(&d, &format!("{y}/par_totals.csv"))
             .into_iter()

@@ -8,6 +8,7 @@ mod hive;
 mod ingest;
 mod layouts;
 mod par;
+mod plan;
 mod portable;
 mod print;
 mod report;

@@ -100,10 +100,19 @@ fn shipped_samples_give_each_unit_a_total_band_rank_and_interval_twice_identical
     let assessment = root("surveys/samples/assessment-2026.csv");
     let files = |dir: &str| {
         let out = d.path().join(dir).display().to_string();
-        let run = par(
-            &d,
-            &["--year", "2026", "--assessment", &assessment, "--out", &out],
-        );
+        let mut args = vec![
+            "--year".to_string(),
+            "2026".into(),
+            "--assessment".into(),
+            assessment.clone(),
+            "--as-of".into(),
+            "30/11/2026".into(),
+            "--out".into(),
+            out,
+        ];
+        args.extend(crate::util::sample_plans("--plan", 2026));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = par(&d, &args);
         assert_eq!(run.code, 0, "{}", run.stderr);
         ["par_points.csv", "par_totals.csv", "par.xlsx"]
             .map(|f| std::fs::read(d.path().join(dir).join(f)).expect("an output file"))
@@ -171,17 +180,17 @@ fn assessment_problems_are_refused_naming_line_column_and_rule() {
             ],
         ),
         (
-            sample.replacen("Xuân Dương,1.1,", "Xuân Dương,1.1,7,,\nX,1.1,", 1),
+            sample.replacen("Xuân Dương,1.2,", "Xuân Dương,1.2,7,,\nX,1.2,", 1),
             vec![
                 ":2:",
                 "column 3 (self_score)",
                 "`7`",
                 "above_max",
-                "at most 2",
+                "at most 1",
             ],
         ),
         (
-            sample.replacen("Xuân Dương,1.1,", "Xuân Dương,1.1,-1,,\nX,1.1,", 1),
+            sample.replacen("Xuân Dương,1.2,", "Xuân Dương,1.2,-1,,\nX,1.2,", 1),
             vec![":2:", "`-1`", "negative"],
         ),
         (
@@ -189,12 +198,16 @@ fn assessment_problems_are_refused_naming_line_column_and_rule() {
             vec![&appended, "duplicate", "already has a row", "line 2"],
         ),
         (
-            sample.replacen("Xuân Dương,1.1,", "Xuân Dương,1.1,1,abc,\nX,1.1,", 1),
+            sample.replacen("Xuân Dương,1.2,", "Xuân Dương,1.2,1,abc,\nX,1.2,", 1),
             vec![":2:", "column 4 (appraised_score)", "`abc`", "not_a_number"],
         ),
         (
             format!("{}\nCôn Minh,8.1,50,,\n", sample.trim_end()),
             vec![&appended, "`50`", "survey_criterion"],
+        ),
+        (
+            format!("{}\nCôn Minh,1.1,2,,\n", sample.trim_end()),
+            vec![&appended, "`2`", "plan_criterion", "--plan"],
         ),
         (
             lines

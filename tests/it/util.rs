@@ -293,3 +293,23 @@ pub fn python(script: &str, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// `FLAG "UNIT=FILE"` for every demo commune's shipped plan of `year`.
+pub fn sample_plans(flag: &str, year: i32) -> Vec<String> {
+    chiso::demo::COMMUNES
+        .iter()
+        .flat_map(|c| {
+            [
+                flag.to_string(),
+                format!(
+                    "{}={}",
+                    c.name,
+                    root(&format!(
+                        "surveys/samples/{}",
+                        chiso::demo::plan_file(c, year)
+                    ))
+                ),
+            ]
+        })
+        .collect()
+}
