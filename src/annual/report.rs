@@ -83,8 +83,60 @@ pub struct Review {
     pub par_method: ParMethod,
     pub surveys: Vec<SurveyReview>,
     pub par: Option<ParReview>,
+    /// Each unit's annual plan, followed up to the day of the assessment.
+    pub plans: Vec<PlanReview>,
     /// Surveys (or years) stored but left out, with why.
     pub left_out: Vec<String>,
+}
+
+/// A unit's annual CCHC plan on the day of the assessment.
+#[derive(Debug, Clone)]
+pub struct PlanReview {
+    pub unit: String,
+    pub as_of: crate::plan::Date,
+    pub method: crate::plan::PlanMethod,
+    pub plan: crate::plan::Plan,
+    /// The plan file's name (without its folder), as the report cites it.
+    pub file_name: String,
+    /// Per task of `plan`: its status and days late.
+    pub statuses: Vec<(crate::plan::Status, i64)>,
+    pub agencies: Vec<crate::plan::Agency>,
+}
+
+impl PlanReview {
+    /// Reads `file` with the plan methodology the CCHC methodology's plan criterion names
+    /// (`plan-commune` if none), judged on `as_of`.
+    pub fn read(
+        unit: &str,
+        file: &std::path::Path,
+        par_method: &ParMethod,
+        as_of: crate::plan::Date,
+    ) -> anyhow::Result<PlanReview> {
+        let name = par_method
+            .leaves()
+            .iter()
+            .find_map(|l| l.criterion.from.as_ref().and_then(|f| f.plan()))
+            .map_or_else(
+                || "plan-commune".to_string(),
+                |r| par_method.resolve(&r.plan),
+            );
+        let method = crate::plan::load(&name)?;
+        let plan = crate::plan::read(file, &method)?;
+        let st = crate::plan::statuses(&plan, as_of);
+        let agencies = crate::plan::agencies(&method, &st);
+        let statuses = st.iter().map(|s| (s.status, s.days_late)).collect();
+        Ok(PlanReview {
+            unit: unit.to_string(),
+            file_name: file
+                .file_name()
+                .map_or_else(|| plan.file.clone(), |n| n.to_string_lossy().into_owned()),
+            as_of,
+            method,
+            plan,
+            statuses,
+            agencies,
+        })
+    }
 }
 
 /// Surveys with answers for `year` in the store, in the order of the annual review.
@@ -134,6 +186,12 @@ pub fn review(store: &Store, req: &ReportRequest) -> anyhow::Result<Review> {
         Some(a) => Some(par_review(store, &manifest, &par_method, req, a)?),
         None => None,
     };
+    let as_of = super::plan_as_of(req.year, req.as_of);
+    let plans = req
+        .plans
+        .iter()
+        .map(|(unit, file)| PlanReview::read(unit, file, &par_method, as_of))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Review {
         year: req.year,
         compare: req.compare,
@@ -141,6 +199,7 @@ pub fn review(store: &Store, req: &ReportRequest) -> anyhow::Result<Review> {
         par_method,
         surveys,
         par,
+        plans,
         left_out,
     })
 }

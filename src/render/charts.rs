@@ -81,6 +81,17 @@ pub struct Frame {
     pub lang: Lang,
 }
 
+/// One task of a [`Chart::Timeline`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    pub label: String,
+    /// Deadline and completion, as day numbers.
+    pub due: i64,
+    pub done: Option<i64>,
+    /// Late (done late, or overdue): drawn in the warning colour.
+    pub late: bool,
+}
+
 /// A figure with its interval.
 #[derive(Debug, Clone)]
 pub struct Bar {
@@ -141,6 +152,17 @@ pub enum Chart {
         frame: Frame,
         /// (unit, rank, rank_low, rank_high, label at the right, band colour index).
         units: Vec<(String, usize, usize, usize, String, usize)>,
+    },
+    /// A plan's tasks on the year's calendar: each task's deadline (a hollow mark), its
+    /// completion (on time: a filled mark; late: a red segment from the deadline), a task
+    /// overdue as a red segment to the day of the assessment.
+    Timeline {
+        frame: Frame,
+        /// The year's first and last day, as day numbers.
+        span: (i64, i64),
+        /// The day of the assessment.
+        as_of: i64,
+        rows: Vec<TimelineRow>,
     },
     /// An index over several years, one line per unit, with intervals.
     Trend {
@@ -367,6 +389,7 @@ impl Chart {
             | Chart::Dumbbell { frame, .. }
             | Chart::Points { frame, .. }
             | Chart::RankIntervals { frame, .. }
+            | Chart::Timeline { frame, .. }
             | Chart::Trend { frame, .. } => frame,
         }
     }
@@ -653,6 +676,69 @@ impl Chart {
                     p.rect((map(0.0), y - bh / 2), (map(*mx), y + bh / 2), MUTED, false)?;
                     let s = format!("{} / {}", number(*pts, 2, lang), number(*mx, 1, lang));
                     p.text(&s, (map(*mx) + 14, y), 24.0, INK, HPos::Left, VPos::Center)
+                })
+            }
+            Chart::Timeline {
+                span,
+                as_of,
+                rows: tasks,
+                ..
+            } => {
+                let (x0, x1) = (620, w - 60);
+                let (lo, hi) = (span.0 as f64, span.1 as f64 + 1.0);
+                // A tick at the first day of each month, labelled T1 … T12.
+                let starts: Vec<f64> = (0..12)
+                    .filter_map(|m| {
+                        let first = crate::plan::Date::new(
+                            crate::plan::Date::from_days(span.0).year,
+                            m + 1,
+                            1,
+                        )?;
+                        Some(first.days() as f64)
+                    })
+                    .collect();
+                let month = |v: f64| {
+                    let d = crate::plan::Date::from_days(v as i64);
+                    format!("{}{}", lang.pick("T", "M"), d.month)
+                };
+                let axis = lang.pick(
+                    "Tháng; ◇ thời hạn, ● hoàn thành, đỏ: muộn hoặc quá hạn, đường dọc: ngày đánh giá",
+                    "Month; ◇ deadline, ● done, red: late or overdue, vertical line: day of the assessment",
+                );
+                let map = p.x_axis(
+                    (x0, x1),
+                    (top, plot_bottom),
+                    (lo, hi),
+                    &starts,
+                    &month,
+                    axis,
+                )?;
+                let now = map(*as_of as f64);
+                p.line(vec![(now, top), (now, plot_bottom)], MUTED, 3)?;
+                rows(tasks.len(), top, plot_bottom, |k, y, hgt| {
+                    let t = &tasks[k];
+                    label_left(&p, &t.label, x0 - 20, y, 20.0, 580)?;
+                    let r = (hgt / 5).clamp(5, 12);
+                    let due = map(t.due as f64);
+                    let color = if t.late { DOWN } else { UP };
+                    match t.done {
+                        Some(d) if t.late => {
+                            p.line(vec![(due, y), (map(d as f64), y)], DOWN, 5)?;
+                            p.dot((map(d as f64), y), r, DOWN)?;
+                        }
+                        Some(d) => p.dot((map(d as f64), y), r, color)?,
+                        None if t.late => p.line(vec![(due, y), (now, y)], DOWN, 5)?,
+                        None => {}
+                    }
+                    // The deadline: a hollow diamond.
+                    let dia = vec![
+                        (due, y - r - 3),
+                        (due + r + 3, y),
+                        (due, y + r + 3),
+                        (due - r - 3, y),
+                        (due, y - r - 3),
+                    ];
+                    p.line(dia, INK, 3)
                 })
             }
             Chart::RankIntervals { units, .. } => {

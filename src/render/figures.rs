@@ -555,3 +555,65 @@ pub fn par_rank_intervals(
         units,
     })
 }
+
+/// A plan's tasks on the year's calendar: deadlines, completions, what is late or overdue.
+pub fn plan_timeline(p: &crate::annual::PlanReview, lang: Lang) -> Option<Chart> {
+    use crate::plan::Status;
+    let year = p.as_of.year;
+    let span = (
+        crate::plan::Date::new(year, 1, 1)?.days(),
+        crate::plan::Date::new(year, 12, 31)?.days(),
+    );
+    let rows = p
+        .plan
+        .tasks
+        .iter()
+        .zip(&p.statuses)
+        .map(|(t, (status, _))| {
+            let short: String = t.content.chars().take(48).collect();
+            let more = if t.content.chars().count() > 48 {
+                "…"
+            } else {
+                ""
+            };
+            crate::render::charts::TimelineRow {
+                label: format!("{}. {short}{more}", t.task_id),
+                due: t.deadline.date.days(),
+                done: t.completed_on.filter(|_| status.done()).map(|d| d.days()),
+                late: matches!(status, Status::DoneLate | Status::Overdue),
+            }
+        })
+        .collect();
+    Some(Chart::Timeline {
+        frame: Frame {
+            title: lang.pick(
+                format!(
+                    "{}: nhiệm vụ trọng tâm của Kế hoạch CCHC năm {year}",
+                    p.unit
+                ),
+                format!("{}: key tasks of the {year} PAR plan", p.unit),
+            ),
+            subtitle: lang.pick(
+                format!(
+                    "Thời hạn và ngày hoàn thành của từng nhiệm vụ, đến ngày {}",
+                    p.as_of
+                ),
+                format!("Each task's deadline and completion, as of {}", p.as_of),
+            ),
+            footnote: lang.pick(
+                format!(
+                    "Nguồn: danh mục nhiệm vụ và theo dõi thực hiện ({}).",
+                    p.file_name
+                ),
+                format!(
+                    "Source: the plan's task list and follow-up ({}).",
+                    p.file_name
+                ),
+            ),
+            lang,
+        },
+        span,
+        as_of: p.as_of.days(),
+        rows,
+    })
+}

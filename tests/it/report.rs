@@ -303,8 +303,21 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
         assert!(shown.contains(&kind), "no {kind} chart");
     }
     assert!(
-        html.replace("&#x2f;", "/").contains("charts/: 87 biểu đồ"),
+        html.replace("&#x2f;", "/").contains("charts/: 92 biểu đồ"),
         "the appendix says how many charts are in charts/"
+    );
+    // The plans: a section with each commune's tasks on a timeline, its agencies ranked.
+    assert!(html.contains("Thực hiện Kế hoạch CCHC năm 2026"));
+    for c in chiso::demo::COMMUNES {
+        assert!(html.contains(&format!(
+            "{}: nhiệm vụ trọng tâm của Kế hoạch CCHC năm 2026",
+            c.name
+        )));
+    }
+    assert_eq!(html.matches("id=\"table-plan-").count(), 5);
+    assert!(
+        out.join("report/tables/plan-xuan-duong/tasks_agencies.csv")
+            .is_file()
     );
     // Every table: per survey its units (wide), items and changes; the CCHC totals, areas,
     // changes; the summary's.

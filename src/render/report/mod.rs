@@ -180,6 +180,15 @@ pub fn write(review: &Review, dir: &Path, lang: Lang) -> anyhow::Result<Written>
             lang,
         )?);
     }
+    if !review.plans.is_empty() {
+        sections.push(plan_section(
+            review,
+            &table_dir,
+            sections.len() + 1,
+            &mut charts,
+            lang,
+        )?);
+    }
     let report = Report {
         lang: lang.code(),
         title: lang.pick(
@@ -372,6 +381,89 @@ fn par_section(
         heading: lang.pick(
             format!("Chỉ số cải cách hành chính (CCHC) — {year}"),
             format!("CCHC (PAR) index — {year}"),
+        ),
+        class: "",
+        blocks,
+    })
+}
+
+/// The annual plans: per unit, its tasks on a timeline, its agencies ranked, what is overdue.
+fn plan_section(
+    review: &Review,
+    table_dir: &Path,
+    number: usize,
+    charts: &mut ChartFiles,
+    lang: Lang,
+) -> anyhow::Result<Section> {
+    use crate::plan::Status;
+    let mut blocks = vec![Block::Lead {
+        text: lang
+            .pick(
+                "Tiến độ các nhiệm vụ trọng tâm của Kế hoạch CCHC năm ở từng đơn vị, và xếp hạng các cơ quan chủ trì theo mức độ hoàn thành (đúng hạn, đạt chất lượng).",
+                "Progress of each unit's key PAR-plan tasks, and its lead agencies ranked by how they carried them out (on time, to standard).",
+            )
+            .to_string(),
+    }];
+    for (k, p) in review.plans.iter().enumerate() {
+        let part = charts.unit_part(&p.unit);
+        let dir = table_dir.join(format!("plan-{part}"));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let st = crate::plan::statuses(&p.plan, p.as_of);
+        crate::render::tasks::write_all(&dir, &p.method, &st, &p.agencies, lang)?;
+        let count = |s: Status| p.statuses.iter().filter(|(x, _)| *x == s).count();
+        blocks.push(Block::Subheading {
+            text: p.unit.clone(),
+        });
+        blocks.push(Block::paragraph(crate::msg!(
+            "tasks.summary",
+            file = p.file_name,
+            date = p.as_of,
+            tasks = p.statuses.len(),
+            on_time = count(Status::DoneOnTime),
+            late = count(Status::DoneLate),
+            overdue = count(Status::Overdue),
+            open = count(Status::Open)
+        )));
+        blocks.extend(charts.save(figures::plan_timeline(p, lang), &format!("plan-{part}"))?);
+        blocks.push(tables::plan_agencies(
+            p,
+            &format!("{number}.{}", k + 1),
+            lang,
+        ));
+        let overdue: Vec<String> = p
+            .plan
+            .tasks
+            .iter()
+            .zip(&p.statuses)
+            .filter(|(_, (s, _))| *s == Status::Overdue)
+            .map(|(t, (_, days))| {
+                crate::msg!(
+                    "tasks.overdue_line",
+                    id = t.task_id,
+                    lead = t.lead,
+                    due = t.deadline.date,
+                    days = days,
+                    content = t.content
+                )
+                .trim()
+                .to_string()
+            })
+            .collect();
+        if !overdue.is_empty() {
+            blocks.push(Block::paragraph(crate::msg!(
+                "tasks.overdue",
+                n = overdue.len()
+            )));
+            blocks.push(Block::Bullets { items: overdue });
+        }
+    }
+    Ok(Section {
+        id: "plan".into(),
+        number: number.to_string(),
+        heading: lang.pick(
+            format!("Thực hiện Kế hoạch CCHC năm {}", review.year),
+            format!("The {} PAR plan: task completion", review.year),
         ),
         class: "",
         blocks,

@@ -437,3 +437,58 @@ pub fn par_changes(rows: &[ParChange], from: i32, to: i32, number: usize, lang: 
         ).to_string()),
     }
 }
+
+/// A plan's agencies ranked: tasks due, done on time, late, overdue, points and band.
+pub fn plan_agencies(p: &crate::annual::PlanReview, number: &str, lang: Lang) -> Block {
+    let count = |x: f64| Cell::num(figure(x, if x.fract() == 0.0 { 0 } else { 1 }, lang));
+    let rows = p
+        .agencies
+        .iter()
+        .map(|a| {
+            Row::new(vec![
+                Cell::num(a.rank.map_or("—".into(), |x| x.to_string())),
+                Cell::text(a.agency.clone()),
+                count(a.assigned),
+                count(a.done_on_time),
+                count(a.done_late),
+                count(a.overdue),
+                count(a.open),
+                Cell::num(a.points.map_or("—".into(), |x| {
+                    format!("{} / {}", figure(x, 2, lang), figure(a.max_points, 0, lang))
+                })),
+                Cell::text(
+                    a.band
+                        .as_deref()
+                        .map(|b| crate::render::tasks::band_name(&p.method, b, lang))
+                        .unwrap_or("—"),
+                ),
+            ])
+        })
+        .collect();
+    Block::Table {
+        id: format!("table-plan-{number}"),
+        caption: lang.pick(
+            format!("Bảng {number}. {}: xếp hạng cơ quan, đơn vị theo mức độ hoàn thành nhiệm vụ đến ngày {}", p.unit, p.as_of),
+            format!("Table {number}. {}: agencies ranked by task completion as of {}", p.unit, p.as_of),
+        ),
+        class: "",
+        head: [
+            lang.pick("Hạng", "Rank"),
+            lang.pick("Cơ quan, đơn vị chủ trì", "Lead agency"),
+            lang.pick("Đã đến hạn", "Due"),
+            lang.pick("Đúng hạn", "On time"),
+            lang.pick("Muộn", "Late"),
+            lang.pick("Quá hạn", "Overdue"),
+            lang.pick("Chưa đến hạn", "Not yet due"),
+            lang.pick("Điểm", "Points"),
+            lang.pick("Xếp loại", "Band"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        note: Some(lang.pick(
+            format!("Phương pháp: {} ({}). Nhiệm vụ chưa đến hạn không tính cho ai.", p.method.title_vi, p.method.basis),
+            format!("Method: {} ({}). Tasks not yet due count for nobody.", p.method.title_en, p.method.basis_en.as_deref().unwrap_or(&p.method.basis)),
+        )),
+    }
+}
