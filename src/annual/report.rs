@@ -104,6 +104,11 @@ pub struct PlanReview {
 }
 
 impl PlanReview {
+    /// How many tasks stand at `status`.
+    pub fn count(&self, status: crate::plan::Status) -> usize {
+        self.statuses.iter().filter(|(s, _)| *s == status).count()
+    }
+
     /// Reads `file` with the plan methodology the CCHC methodology's plan criterion names
     /// (`plan-commune` if none), judged on `as_of`.
     pub fn read(

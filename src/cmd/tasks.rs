@@ -17,9 +17,13 @@ pub fn run(args: TasksArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
     let statuses = plan::statuses(&p, as_of);
     let agencies = plan::agencies(&method, &statuses);
     let outputs = crate::files::Outputs::begin(&args.out)?;
-    crate::render::tasks::write_all(outputs.dir(), &method, &statuses, &agencies, lang)?;
+    let rows: Vec<_> = statuses
+        .iter()
+        .map(|s| (s.task, s.status, s.days_late))
+        .collect();
+    crate::render::tasks::write_all(outputs.dir(), &method, &rows, &agencies, lang)?;
     outputs.commit()?;
-    let count = |s: Status| statuses.iter().filter(|t| t.status == s).count();
+    let count = |s: Status| plan::count(&statuses, s);
     say!(
         "{}",
         msg!(
@@ -72,10 +76,7 @@ pub fn run(args: TasksArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
             );
         }
     }
-    let soon: Vec<_> = statuses
-        .iter()
-        .filter(|s| s.status == Status::Open && s.task.deadline.date.days() - as_of.days() <= 30)
-        .collect();
+    let soon = plan::due_within(&statuses, as_of, 30);
     if !soon.is_empty() {
         say!("{}", msg!("tasks.soon", n = soon.len()));
         for s in soon {

@@ -11,4 +11,6 @@ pub use date::Date;
 pub use deadline::Deadline;
 pub use method::{PlanMethod, PlanRule, load};
 pub use read::{Plan, PlanError, Quality, Task, read};
-pub use score::{Agency, Status, TaskStatus, agencies, max_points, plan_steps, statuses};
+pub use score::{
+    Agency, Status, TaskStatus, agencies, count, due_within, max_points, plan_steps, statuses,
+};

@@ -73,6 +73,23 @@ pub fn statuses(plan: &Plan, as_of: Date) -> Vec<TaskStatus<'_>> {
         .collect()
 }
 
+/// The tasks not yet due whose deadline falls within `days` of `as_of`: what to chase next.
+pub fn due_within<'a, 'b>(
+    statuses: &'b [TaskStatus<'a>],
+    as_of: Date,
+    days: i64,
+) -> Vec<&'b TaskStatus<'a>> {
+    statuses
+        .iter()
+        .filter(|s| s.status == Status::Open && s.task.deadline.date.days() - as_of.days() <= days)
+        .collect()
+}
+
+/// How many tasks stand at `status`.
+pub fn count(statuses: &[TaskStatus<'_>], status: Status) -> usize {
+    statuses.iter().filter(|s| s.status == status).count()
+}
+
 /// One agency's record: tasks counted with their weights (1 as lead, the partners' weight
 /// as a partner when the methodology counts partners).
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,10 @@ use std::path::Path;
 use rust_xlsxwriter::Format;
 
 use crate::lang::Lang;
-use crate::plan::{Agency, PlanMethod, TaskStatus};
+use crate::plan::{Agency, PlanMethod, Status, Task};
+
+/// A task with its status and days late, as the tables show it.
+pub type TaskRow<'a> = (&'a Task, Status, i64);
 
 pub const STATUS_COLUMNS: &[&str] = &[
     "task_id",
@@ -52,14 +55,13 @@ pub fn band_name<'a>(m: &'a PlanMethod, code: &str, lang: Lang) -> &'a str {
 pub fn write_all(
     dir: &Path,
     method: &PlanMethod,
-    statuses: &[TaskStatus<'_>],
+    statuses: &[TaskRow<'_>],
     agencies: &[Agency],
     lang: Lang,
 ) -> anyhow::Result<()> {
     let mut w = super::csv_writer();
     w.write_record(STATUS_COLUMNS)?;
-    for s in statuses {
-        let t = s.task;
+    for &(t, status, days_late) in statuses {
         w.write_record([
             t.task_id.clone(),
             t.content.clone(),
@@ -68,8 +70,8 @@ pub fn write_all(
             t.deadline.date.to_string(),
             t.deadline.condition.clone().unwrap_or_default(),
             date(t.completed_on),
-            s.status.code().to_string(),
-            s.days_late.to_string(),
+            status.code().to_string(),
+            days_late.to_string(),
             t.quality.map(|q| q.code().to_string()).unwrap_or_default(),
         ])?;
     }
@@ -205,9 +207,8 @@ pub fn write_all(
     for (c, h) in heads.iter().enumerate() {
         sheet.write_with_format(0, c as u16, *h, &bold)?;
     }
-    for (r, s) in statuses.iter().enumerate() {
+    for (r, &(t, status, days_late)) in statuses.iter().enumerate() {
         let r = r as u32 + 1;
-        let t = s.task;
         sheet.write(r, 0, t.task_id.as_str())?;
         sheet.write(r, 1, t.content.as_str())?;
         sheet.write(r, 2, t.lead.as_str())?;
@@ -215,12 +216,12 @@ pub fn write_all(
         sheet.write(r, 4, t.deadline.date.to_string())?;
         sheet.write(r, 5, t.deadline.condition.as_deref().unwrap_or(""))?;
         sheet.write(r, 6, date(t.completed_on))?;
-        if s.status == crate::plan::Status::Overdue || s.status == crate::plan::Status::DoneLate {
-            sheet.write_with_format(r, 7, s.status.label(lang), &late)?;
+        if status == Status::Overdue || status == Status::DoneLate {
+            sheet.write_with_format(r, 7, status.label(lang), &late)?;
         } else {
-            sheet.write(r, 7, s.status.label(lang))?;
+            sheet.write(r, 7, status.label(lang))?;
         }
-        sheet.write(r, 8, s.days_late as f64)?;
+        sheet.write(r, 8, days_late as f64)?;
         let q = match t.quality {
             Some(crate::plan::Quality::Dat) => lang.pick("Đạt", "Meets the standard"),
             Some(crate::plan::Quality::KhongDat) => lang.pick("Không đạt", "Below the standard"),

@@ -409,9 +409,15 @@ fn plan_section(
         let dir = table_dir.join(format!("plan-{part}"));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let st = crate::plan::statuses(&p.plan, p.as_of);
-        crate::render::tasks::write_all(&dir, &p.method, &st, &p.agencies, lang)?;
-        let count = |s: Status| p.statuses.iter().filter(|(x, _)| *x == s).count();
+        let rows: Vec<_> = p
+            .plan
+            .tasks
+            .iter()
+            .zip(&p.statuses)
+            .map(|(t, &(s, days))| (t, s, days))
+            .collect();
+        crate::render::tasks::write_all(&dir, &p.method, &rows, &p.agencies, lang)?;
+        let count = |s: Status| p.count(s);
         blocks.push(Block::Subheading {
             text: p.unit.clone(),
         });
