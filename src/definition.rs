@@ -103,6 +103,19 @@ pub fn load<T>(
     })
 }
 
+/// The shipped definition `id` among `shipped` ((id, text) pairs of `scoring/*.toml`),
+/// parsed by `parse(file, text)`.
+pub fn shipped_scoring<T>(
+    shipped: &[(&str, &str)],
+    id: &str,
+    parse: impl Fn(&str, &str) -> Result<T, DefinitionError>,
+) -> Option<Result<T, DefinitionError>> {
+    shipped
+        .iter()
+        .find(|(s, _)| *s == id)
+        .map(|(id, text)| parse(&format!("scoring/{id}.toml"), text))
+}
+
 /// Parses a definition's TOML into `T`, a parse error told as one of `kind`.
 pub fn parse_as<T: DeserializeOwned>(
     kind: Kind,

@@ -602,12 +602,7 @@ pub fn load(id_or_path: &str) -> Result<Method, DefinitionError> {
         Kind::Methodology,
         id_or_path,
         |path, text| Method::from_toml(&path.display().to_string(), text),
-        |id| {
-            SHIPPED
-                .iter()
-                .find(|(shipped, _)| *shipped == id)
-                .map(|(id, text)| Method::from_toml(&format!("scoring/{id}.toml"), text))
-        },
+        |id| crate::definition::shipped_scoring(SHIPPED, id, Method::from_toml),
     )
 }
 

@@ -500,11 +500,6 @@ pub fn load(id_or_path: &str) -> Result<ParMethod, DefinitionError> {
             m.dir = path.parent().map(Path::to_path_buf);
             Ok(m)
         },
-        |id| {
-            SHIPPED
-                .iter()
-                .find(|(shipped, _)| *shipped == id)
-                .map(|(id, text)| ParMethod::from_toml(&format!("scoring/{id}.toml"), text))
-        },
+        |id| crate::definition::shipped_scoring(SHIPPED, id, ParMethod::from_toml),
     )
 }

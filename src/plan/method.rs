@@ -208,11 +208,6 @@ pub fn load(id_or_path: &str) -> Result<PlanMethod, DefinitionError> {
         Kind::Methodology,
         id_or_path,
         |path, text| PlanMethod::from_toml(&path.display().to_string(), text),
-        |id| {
-            SHIPPED
-                .iter()
-                .find(|(shipped, _)| *shipped == id)
-                .map(|(id, text)| PlanMethod::from_toml(&format!("scoring/{id}.toml"), text))
-        },
+        |id| crate::definition::shipped_scoring(SHIPPED, id, PlanMethod::from_toml),
     )
 }
