@@ -117,11 +117,23 @@ cmp -s "$LDIR/kết quả/scores.xlsx" "$WORK/scores-vi.xlsx" && fail "scores.xl
 same "$LDIR/kết quả/scores.csv" "$WORK/linux-demo/scores/sipas/scores.csv"
 if ls -a "$LDIR/kết quả" | grep -q '^.chiso-staging-'; then fail "a staging folder was left behind"; fi
 ok "outputs replaced, no staging folder left"
-expect 0 "par" par --store "$S" --year 2026 --assessment 'mau\assessment-2026.csv' --out "$WDIR\\cchc"
+# Each commune's plan (criterion 1.1), named UNIT=FILE with Vietnamese names, judged on the
+# demo's day.
+plans() { # YEAR FLAG
+  local c
+  for c in "Xuân Dương:xuan-duong" "Côn Minh:con-minh" "Quang Phong:quang-phong" "Na Rì:na-ri" "Văn Lang:van-lang"; do
+    printf '%s\n%s\n' "$2" "${c%%:*}=mau\\plan-$1-${c##*:}.csv"
+  done
+}
+mapfile -t PLANS < <(plans 2026 --plan)
+mapfile -t CPLANS < <(plans 2025 --compare-plan)
+expect 0 "par" par --store "$S" --year 2026 --assessment 'mau\assessment-2026.csv' "${PLANS[@]}" --as-of 30/11/2026 --out "$WDIR\\cchc"
 same "$LDIR/cchc/par_totals.csv" "$WORK/linux-demo/par/2026/par_totals.csv"
 expect 0 "compare" compare --store "$S" --survey sipas --from 2025 --to 2026 --out "$WDIR\\so sánh"
 file_exists "$LDIR/so sánh/compare.csv"
-expect 0 "report" report --store "$S" --year 2026 --compare 2025 --assessment 'mau\assessment-2026.csv' --compare-assessment 'mau\assessment-2025.csv' --out "$WDIR\\báo cáo"
+expect 0 "report" report --store "$S" --year 2026 --compare 2025 --assessment 'mau\assessment-2026.csv' --compare-assessment 'mau\assessment-2025.csv' "${PLANS[@]}" "${CPLANS[@]}" --as-of 30/11/2026 --out "$WDIR\\báo cáo"
+expect 0 "tasks" tasks --plan 'mau\plan-2026-xuan-duong.csv' --as-of 30/11/2026 --out "$WDIR\\kế hoạch"
+same "$LDIR/kế hoạch/tasks_agencies.csv" "$WORK/linux-demo/report/tables/plan-xuan-duong/tasks_agencies.csv"
 file_exists "$LDIR/báo cáo/report.html"
 expect 0 "batches" batches --store "$S"
 
