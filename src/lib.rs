@@ -25,6 +25,7 @@ pub mod messages;
 pub mod methodology;
 pub mod par;
 pub mod plan;
+pub mod qd766;
 pub mod render;
 pub mod sample_size;
 pub mod store;
