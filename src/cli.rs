@@ -181,6 +181,10 @@ pub struct IngestArgs {
     pub reason: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
+    /// For record exports (hoso-tthc, pakn, tthc-catalogue): the day the export was taken
+    /// (dd/mm/yyyy) [default: its newest date]. A later export's record replaces an earlier.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// Batch files: CSV or tab-separated text (UTF-8, UTF-16), or .xlsx workbooks.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

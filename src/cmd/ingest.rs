@@ -10,6 +10,9 @@ use crate::msg;
 use crate::store::Store;
 
 pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    if let Some(layout) = crate::qd766::layout::find(&args.survey.survey)? {
+        return run_records(&args, &layout);
+    }
     let inst = crate::annual::instrument_for(&args.survey.survey, Some(args.survey.year))?;
     // A store made by this run and left empty (every file refused) is removed again.
     let dir = &args.store.store;
@@ -90,6 +93,69 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             )
         );
         return Ok(ExitCode::from(exit::REFUSED));
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// Record exports: each file read by its layout and stored, the latest state of a record
+/// replacing the earlier.
+fn run_records(
+    args: &IngestArgs,
+    layout: &crate::qd766::layout::Layout,
+) -> anyhow::Result<ExitCode> {
+    let year = args.survey.year;
+    let as_of = super::as_of(args.as_of.as_ref())?;
+    let store = Store::open_or_create(&args.store.store)?;
+    let mut code = exit::OK;
+    for path in &args.files {
+        let run = crate::qd766::ingest::ingest_records(&store, layout, year, path, as_of)?;
+        if run.already_stored {
+            say!(
+                "{}",
+                msg!("records.already", file = run.file, batch = run.batch)
+            );
+            continue;
+        }
+        for v in run.violations.iter().take(20) {
+            say!(
+                "{}",
+                msg!(
+                    "records.quarantine_line",
+                    file = run.file,
+                    line = v.line,
+                    column = v.column,
+                    value = v.value,
+                    rule = v.rule,
+                    message = v.message
+                )
+            );
+        }
+        say!(
+            "{}",
+            msg!(
+                "records.summary",
+                survey = layout.id,
+                year = year,
+                as_of = run.as_of,
+                read = run.rows_read,
+                accepted = run.accepted,
+                new = run.new,
+                updated = run.updated,
+                unchanged = run.unchanged,
+                quarantined = run.quarantined
+            )
+        );
+        say!(
+            "{}",
+            msg!(
+                "records.stored",
+                batch = run.batch,
+                store = store.root().display()
+            )
+        );
+        if run.quarantined > 0 {
+            code = exit::QUARANTINED;
+        }
     }
     Ok(ExitCode::from(code))
 }

@@ -205,6 +205,24 @@ impl Layout {
     }
 }
 
+/// The record layout `survey` names, if it names one: a shipped layout's id, or a `.toml` file
+/// with `kind = "records"`.
+pub fn find(survey: &str) -> Result<Option<Layout>, DefinitionError> {
+    let path = std::path::Path::new(survey);
+    let is_layout = SHIPPED.iter().any(|(id, _)| *id == survey)
+        || (survey.ends_with(".toml")
+            && std::fs::read_to_string(path).is_ok_and(|t| {
+                t.lines().any(|l| {
+                    l.split('#').next().unwrap_or("").replace(' ', "") == "kind=\"records\""
+                })
+            }));
+    if is_layout {
+        load(survey).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// A record layout by id (shipped) or path.
 pub fn load(id_or_path: &str) -> Result<Layout, DefinitionError> {
     crate::definition::load(

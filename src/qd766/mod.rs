@@ -2,6 +2,7 @@
 //! (`scoring/qd766.toml`), the on-time rule, and the index per unit and period.
 
 pub mod compute;
+pub mod ingest;
 pub mod layout;
 pub mod method;
 pub mod records;

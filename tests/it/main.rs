@@ -11,6 +11,7 @@ mod par;
 mod plan;
 mod portable;
 mod print;
+mod records;
 mod report;
 mod safety;
 mod score;

@@ -1,0 +1,412 @@
+//! Ingesting record exports (`chiso ingest --survey hoso-tthc|pakn|tthc-catalogue`): each row
+//! read by its layout, bad rows quarantined with line, column, value and rule, the accepted rows
+//! stored as a batch like answers (same store, lock and atomic commit). Exports overlap — March's
+//! holds February's open files again, now finished — so every batch is kept and the store's
+//! state of a record is its row in the batch with the latest `as_of` (then the latest ingested):
+//! nothing is counted twice, and the history stays in the batches.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::layout::{FieldType, Layout, Value};
+use super::records::{Minute, day_of};
+use crate::ingest::read::{self, ReadOptions};
+use crate::msg;
+use crate::plan::Date;
+use crate::store::{BatchEntry, Manifest, NewBatch, Store};
+
+/// A quarantined value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordViolation {
+    pub line: u64,
+    pub key: String,
+    pub column: String,
+    pub value: String,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// What one export added to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordsRun {
+    pub file: String,
+    pub batch: String,
+    pub as_of: Date,
+    pub rows_read: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    /// Accepted records the store did not hold, held in another state, or held as they are.
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// The same export was already stored: nothing written.
+    pub already_stored: bool,
+    pub violations: Vec<RecordViolation>,
+}
+
+/// A stored time: `yyyy-mm-dd hh:mm`.
+pub fn time_text(t: Minute) -> String {
+    let d = day_of(t);
+    let m = t.rem_euclid(super::records::DAY);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.year,
+        d.month,
+        d.day,
+        m / 60,
+        m % 60
+    )
+}
+
+/// A value as stored (text): times `yyyy-mm-dd hh:mm`, flags `1`/`0`, blank empty.
+fn stored(v: &Value) -> Option<String> {
+    match v {
+        Value::Blank => None,
+        Value::Text(s) | Value::Code(s) => Some(s.clone()),
+        Value::Time(t) => Some(time_text(*t)),
+        Value::Integer(n) => Some(n.to_string()),
+        Value::Flag(b) => Some(if *b { "1" } else { "0" }.to_string()),
+    }
+}
+
+/// The latest state of every record of `layout` stored for `year` (an empty frame when none).
+pub fn latest(
+    store: &Store,
+    manifest: &Manifest,
+    layout: &Layout,
+    year: i32,
+) -> anyhow::Result<DataFrame> {
+    let live: Vec<&BatchEntry> = manifest
+        .batches_of(&layout.id, year)
+        .filter(|b| b.accepted > 0)
+        .collect();
+    if live.is_empty() {
+        let cols: Vec<Column> = layout
+            .fields
+            .iter()
+            .map(|f| Column::new_empty(f.name.as_str().into(), &DataType::String))
+            .collect();
+        return Ok(DataFrame::new(0, cols)?);
+    }
+    let frames = live
+        .iter()
+        .enumerate()
+        .map(|(k, b)| {
+            // The partition folders are for people and other tools; the columns are in the file.
+            let args = ScanArgsParquet {
+                hive_options: HiveOptions {
+                    enabled: Some(false),
+                    hive_start_idx: 0,
+                    schema: None,
+                    try_parse_dates: false,
+                },
+                ..ScanArgsParquet::default()
+            };
+            let lf = LazyFrame::scan_parquet(
+                PlRefPath::new(store.root().join(&b.data_file).display().to_string()),
+                args,
+            )?;
+            Ok(lf.with_column(lit(k as i64).alias("__batch")))
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let all = concat(frames, UnionArgs::default())?;
+    let key: Vec<Expr> = layout.key.iter().map(|k| col(k.as_str())).collect();
+    let df = all
+        .sort(["as_of", "__batch", "line"], SortMultipleOptions::default())
+        .unique_stable_generic(Some(key), UniqueKeepStrategy::Last)
+        .drop(by_name(["__batch"], true, false))
+        .collect()?;
+    Ok(df)
+}
+
+/// A record's key: its key fields' stored values.
+fn key_of(at: &[usize], row: &[Option<String>]) -> String {
+    at.iter()
+        .map(|&i| row[i].clone().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+/// Reads `path` as `layout` and stores its accepted rows for `year`. `as_of` dates the export
+/// (default: its newest date). A procedure file whose procedure the stored catalogue lacks is
+/// quarantined; without a stored catalogue, `hoso-tthc` is refused.
+pub fn ingest_records(
+    store: &Store,
+    layout: &Layout,
+    year: i32,
+    path: &Path,
+    as_of: Option<Date>,
+) -> anyhow::Result<RecordsRun> {
+    let file = path.display().to_string();
+    let lock = store.lock()?;
+    let manifest = store.manifest()?;
+    store.sweep(&lock, &manifest)?;
+    let expect = layout
+        .fields
+        .iter()
+        .flat_map(|f| f.headers.iter())
+        .map(|h| crate::ingest::validate::normalise_header(h))
+        .collect();
+    let table = read::open(
+        path,
+        &ReadOptions {
+            expect,
+            ..ReadOptions::default()
+        },
+    )?;
+    let cols = layout.columns(&table.header).map_err(|f| {
+        anyhow::anyhow!(msg!(
+            "records.missing_column",
+            file = file,
+            column = f.name,
+            headers = f.headers.join(", ")
+        ))
+    })?;
+    // The catalogue the files are checked against: (procedure, unit or blank).
+    let catalogue: Option<HashSet<(String, String)>> = if layout.id == "hoso-tthc" {
+        let cat = super::layout::load("tthc-catalogue")?;
+        let df = latest(store, &manifest, &cat, year)?;
+        if df.height() == 0 {
+            anyhow::bail!(msg!("records.no_catalogue", file = file, year = year));
+        }
+        let p = df.column("procedure_id")?.str()?.clone();
+        let u = df.column("unit_id")?.str()?.clone();
+        Some(
+            p.iter()
+                .zip(u.iter())
+                .map(|(p, u)| (p.unwrap_or("").to_string(), u.unwrap_or("").to_string()))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let key_at: Vec<usize> = layout
+        .key
+        .iter()
+        .filter_map(|k| layout.fields.iter().position(|f| &f.name == k))
+        .collect();
+    let field_at = |n: &str| layout.fields.iter().position(|f| f.name == n);
+    let mut rows: Vec<(u64, Vec<Option<String>>)> = Vec::new();
+    let mut violations: Vec<RecordViolation> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut newest: Option<Minute> = None;
+    let (mut read_n, mut quarantined) = (0u64, 0u64);
+    let label = |i: usize| msg!("ingest.column", at = i + 1, header = table.header[i].trim());
+    for part in table.parts() {
+        table.for_each_record(&file, &part, |line, rec, _| {
+            if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                return;
+            }
+            read_n += 1;
+            let raw = |c: Option<usize>| {
+                c.and_then(|c| rec.get(c))
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .unwrap_or_default()
+            };
+            let mut values = Vec::with_capacity(layout.fields.len());
+            let mut broken: Vec<(usize, &'static str, String)> = Vec::new();
+            for (k, f) in layout.fields.iter().enumerate() {
+                match layout.read(f, &raw(cols[k])) {
+                    Ok(v) => values.push(v),
+                    Err((rule, hint)) => {
+                        broken.push((k, rule, hint));
+                        values.push(Value::Blank);
+                    }
+                }
+            }
+            for (k, (rule, hint)) in layout.order_broken(&values) {
+                broken.push((k, rule, hint));
+            }
+            let row: Vec<Option<String>> = values.iter().map(stored).collect();
+            let key = key_of(&key_at, &row);
+            if let (Some(cat), Some(pi), Some(ui)) =
+                (&catalogue, field_at("procedure_id"), field_at("unit_id"))
+            {
+                let p = row[pi].clone().unwrap_or_default();
+                let u = row[ui].clone().unwrap_or_default();
+                if !p.is_empty()
+                    && !cat.contains(&(p.clone(), u))
+                    && !cat.contains(&(p, String::new()))
+                {
+                    broken.push((
+                        pi,
+                        "not_in_catalogue",
+                        msg!("records.not_in_catalogue", year = year),
+                    ));
+                }
+            }
+            if broken.is_empty() {
+                if let Some(first) = seen.get(&key) {
+                    let k = key_at.first().copied().unwrap_or(0);
+                    broken.push((k, "duplicate_key", msg!("records.duplicate", line = first)));
+                } else {
+                    seen.insert(key.clone(), line);
+                }
+            }
+            if broken.is_empty() {
+                for (v, f) in values.iter().zip(&layout.fields) {
+                    if let (Value::Time(t), FieldType::Time) = (v, f.kind) {
+                        newest = Some(newest.map_or(*t, |n| n.max(*t)));
+                    }
+                }
+                rows.push((line, row));
+            } else {
+                quarantined += 1;
+                for (k, rule, message) in broken {
+                    violations.push(RecordViolation {
+                        line,
+                        key: key.replace('\u{1f}', " / "),
+                        column: cols[k].map_or_else(|| layout.fields[k].name.clone(), label),
+                        value: raw(cols[k]).trim().to_string(),
+                        rule,
+                        message,
+                    });
+                }
+            }
+        })?;
+    }
+    if read_n == 0 {
+        anyhow::bail!(msg!("records.no_rows", file = file));
+    }
+    let as_of = as_of
+        .or_else(|| newest.map(day_of))
+        .unwrap_or_else(Date::today);
+    // New, updated or unchanged against the stored state.
+    let before = latest(store, &manifest, layout, year)?;
+    let mut stored_rows: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    if before.height() > 0 {
+        let cs: Vec<StringChunked> = layout
+            .fields
+            .iter()
+            .map(|f| before.column(&f.name).and_then(|c| c.str().cloned()))
+            .collect::<PolarsResult<_>>()?;
+        for i in 0..before.height() {
+            let row: Vec<Option<String>> =
+                cs.iter().map(|c| c.get(i).map(str::to_string)).collect();
+            stored_rows.insert(key_of(&key_at, &row), row);
+        }
+    }
+    let (mut new, mut updated, mut unchanged) = (0, 0, 0);
+    for (_, row) in &rows {
+        match stored_rows.get(&key_of(&key_at, row)) {
+            None => new += 1,
+            Some(s) if s == row => unchanged += 1,
+            Some(_) => updated += 1,
+        }
+    }
+    // The batch: its identity from the layout, year, as-of day and the accepted rows.
+    let mut h = Sha256::new();
+    h.update(format!("chiso-records-v1\0{}\0{year}\0{as_of}\0", layout.id).as_bytes());
+    for (_, row) in &rows {
+        for v in row {
+            h.update(v.as_deref().unwrap_or("").as_bytes());
+            h.update(b"\x1f");
+        }
+        h.update(b"\n");
+    }
+    let id: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let short = id[..12].to_string();
+    let mut run = RecordsRun {
+        file: file.clone(),
+        batch: short.clone(),
+        as_of,
+        rows_read: read_n,
+        accepted: rows.len() as u64,
+        quarantined,
+        new,
+        updated,
+        unchanged,
+        already_stored: manifest.find(&id).is_some(),
+        violations,
+    };
+    if run.already_stored {
+        return Ok(run);
+    }
+    let mut columns: Vec<Column> = vec![Column::new(
+        "line".into(),
+        rows.iter().map(|(l, _)| *l as i64).collect::<Vec<_>>(),
+    )];
+    for (k, f) in layout.fields.iter().enumerate() {
+        let vals: Vec<Option<&str>> = rows.iter().map(|(_, r)| r[k].as_deref()).collect();
+        columns.push(Column::new(f.name.as_str().into(), vals));
+    }
+    // `yyyy-mm-dd`, so that the latest state sorts last.
+    let as_of_iso = format!("{:04}-{:02}-{:02}", as_of.year, as_of.month, as_of.day);
+    columns.push(Column::new("as_of".into(), vec![as_of_iso; rows.len()]));
+    let df = DataFrame::new(rows.len(), columns)?;
+    let mut data = store.data_writer(&lock, "records")?;
+    data.start(df.schema())?;
+    let encoded = data.encode(&df)?;
+    data.write(encoded)?;
+    let data = data.finish()?;
+    let dir = format!("survey={}/year={year}", layout.id);
+    let quarantine_csv = (!run.violations.is_empty())
+        .then(|| quarantine(&run.violations))
+        .transpose()?;
+    let entry = BatchEntry {
+        id: id.clone(),
+        survey: layout.id.clone(),
+        survey_version: layout.version.clone(),
+        year,
+        source: file.clone(),
+        format: table.format.to_string(),
+        rows_read: read_n,
+        accepted: run.accepted,
+        quarantined,
+        data_file: format!("data/{dir}/batch-{short}.parquet"),
+        quarantine_file: quarantine_csv
+            .as_ref()
+            .map(|_| format!("quarantine/{dir}/batch-{short}.csv")),
+        ingested_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        ignored_columns: Vec::new(),
+        pii_kept: false,
+        retracted: None,
+    };
+    if let Err(e) = store.commit(
+        &lock,
+        manifest,
+        vec![NewBatch {
+            entry,
+            data: data.clone(),
+            quarantine_csv,
+        }],
+    ) {
+        let _ = std::fs::remove_file(&data);
+        return Err(anyhow::Error::new(e).context(msg!("ingest.not_stored")));
+    }
+    run.violations.sort_by_key(|v| v.line);
+    Ok(run)
+}
+
+/// The quarantine file (with a BOM, for Excel): one line per broken rule.
+fn quarantine(v: &[RecordViolation]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    w.write_record(["line", "record", "column", "value", "rule", "message"])?;
+    for x in v {
+        w.write_record([
+            &x.line.to_string(),
+            &x.key,
+            &x.column,
+            &x.value,
+            x.rule,
+            &x.message,
+        ])?;
+    }
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("the quarantine file")
+}
+
+/// Counts by rule, for the summary.
+pub fn by_rule(v: &[RecordViolation]) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for x in v {
+        *m.entry(x.rule).or_insert(0) += 1;
+    }
+    m
+}
