@@ -44,6 +44,42 @@ pub enum Command {
     SampleSize(SampleSizeArgs),
     /// The annual CCHC plan: each task's status on a date, the agencies scored and ranked.
     Tasks(TasksArgs),
+    /// The QĐ 766 service-quality index from the procedure records in the store.
+    Qd766(Qd766Args),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    Year,
+    Quarter,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LevelArg {
+    Commune,
+    Province,
+}
+
+#[derive(Debug, Args)]
+pub struct Qd766Args {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The year: its records (chiso ingest --survey hoso-tthc, pakn, tthc-catalogue).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1990..=2100))]
+    pub year: i32,
+    /// Besides the year (from 1 January): each month or quarter on its own.
+    #[arg(long, value_enum, default_value = "month")]
+    pub period: PeriodArg,
+    /// The level the units are scored at: items that apply only at another level are left out.
+    #[arg(long, value_enum, default_value = "commune")]
+    pub level: LevelArg,
+    /// The index's methodology: a name in scoring/ or a path to a .toml file.
+    #[arg(long, value_name = "FILE", default_value = "qd766")]
+    pub method: String,
+    /// Where to write qd766_items.csv, qd766_totals.csv and qd766.xlsx.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

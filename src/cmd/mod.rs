@@ -29,6 +29,7 @@ mod compare;
 mod demo;
 mod ingest;
 mod par;
+mod qd766;
 mod report;
 mod sample_size;
 mod score;
@@ -73,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Surveys(a) => surveys::run(a, lang),
         Command::SampleSize(a) => sample_size::run(a, lang),
         Command::Tasks(a) => tasks::run(a, lang),
+        Command::Qd766(a) => qd766::run(a, lang),
     }
 }
 

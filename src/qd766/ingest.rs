@@ -410,3 +410,152 @@ pub fn by_rule(v: &[RecordViolation]) -> BTreeMap<&'static str, usize> {
     }
     m
 }
+
+/// The records of `year` in the store, at their latest state: procedure files, and the
+/// complaints and catalogue when stored (None when not: their items then do not apply).
+pub fn records(store: &Store, manifest: &Manifest, year: i32) -> anyhow::Result<super::Records> {
+    use super::records::{
+        Channel, Feedback, FileRecord, FileStatus, OnlineLevel, Procedure, parse_time,
+    };
+    let frame = |id: &str| -> anyhow::Result<DataFrame> {
+        latest(store, manifest, &super::layout::load(id)?, year)
+    };
+    let text = |df: &DataFrame, name: &str| -> anyhow::Result<Vec<Option<String>>> {
+        Ok(match df.column(name) {
+            Ok(c) => c.str()?.iter().map(|v| v.map(str::to_string)).collect(),
+            Err(_) => vec![None; df.height()],
+        })
+    };
+    let files_df = frame("hoso-tthc")?;
+    let col = |name: &str| text(&files_df, name);
+    let (id, unit, proc_id, channel, received, due, finished, status) = (
+        col("record_id")?,
+        col("unit_id")?,
+        col("procedure_id")?,
+        col("channel")?,
+        col("received_at")?,
+        col("due_at")?,
+        col("finished_at")?,
+        col("status")?,
+    );
+    let flags: Vec<Vec<Option<String>>> = [
+        "e_result",
+        "digitised",
+        "reused_data",
+        "from_data_store",
+        "citizen_data",
+        "has_fee",
+        "disliked",
+    ]
+    .iter()
+    .map(|n| col(n))
+    .collect::<anyhow::Result<_>>()?;
+    let (sup_n, sup_days, paid) = (
+        col("supplement_requests")?,
+        col("supplement_days")?,
+        col("paid_online")?,
+    );
+    let flag = |k: usize, i: usize| flags[k][i].as_deref() == Some("1");
+    let num = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let time = |v: &Option<String>| v.as_deref().and_then(parse_time);
+    let mut files = Vec::with_capacity(files_df.height());
+    for i in 0..files_df.height() {
+        let (Some(ch), Some(rec), Some(st)) = (
+            channel[i].as_deref().and_then(Channel::parse),
+            time(&received[i]),
+            status[i].as_deref().and_then(FileStatus::parse),
+        ) else {
+            continue;
+        };
+        files.push(FileRecord {
+            record_id: id[i].clone().unwrap_or_default(),
+            unit_id: unit[i].clone().unwrap_or_default(),
+            procedure_id: proc_id[i].clone().unwrap_or_default(),
+            channel: ch,
+            received_at: rec,
+            due_at: time(&due[i]),
+            finished_at: time(&finished[i]),
+            status: st,
+            supplement_requests: num(&sup_n[i]),
+            supplement_days: num(&sup_days[i]),
+            e_result: flag(0, i),
+            digitised: flag(1, i),
+            reused_data: flag(2, i),
+            from_data_store: flag(3, i),
+            citizen_data: flag(4, i),
+            paid_online: num(&paid[i]) as u8,
+            has_fee: flag(5, i),
+            disliked: flag(6, i),
+        });
+    }
+    let fb = frame("pakn")?;
+    let feedback = (fb.height() > 0)
+        .then(|| -> anyhow::Result<Vec<Feedback>> {
+            let c = |n: &str| text(&fb, n);
+            let (id, unit, rec, due, done, dis, again) = (
+                c("feedback_id")?,
+                c("unit_id")?,
+                c("received_at")?,
+                c("due_at")?,
+                c("handled_at")?,
+                c("disliked")?,
+                c("recomplained")?,
+            );
+            Ok((0..fb.height())
+                .filter_map(|i| {
+                    Some(Feedback {
+                        feedback_id: id[i].clone()?,
+                        unit_id: unit[i].clone()?,
+                        received_at: time(&rec[i])?,
+                        due_at: time(&due[i])?,
+                        handled_at: time(&done[i]),
+                        disliked: dis[i].as_deref() == Some("1"),
+                        recomplained: again[i].as_deref() == Some("1"),
+                    })
+                })
+                .collect())
+        })
+        .transpose()?;
+    let cat = frame("tthc-catalogue")?;
+    let catalogue = (cat.height() > 0)
+        .then(|| -> anyhow::Result<Vec<Procedure>> {
+            let c = |n: &str| text(&cat, n);
+            let (id, unit, name, level, elig, fee, paper, days) = (
+                c("procedure_id")?,
+                c("unit_id")?,
+                c("name")?,
+                c("online_level")?,
+                c("eligible_full_online")?,
+                c("has_fee")?,
+                c("paper_result_required")?,
+                c("max_days")?,
+            );
+            let yes = |v: &Option<String>| v.as_deref() == Some("1");
+            Ok((0..cat.height())
+                .map(|i| Procedure {
+                    procedure_id: id[i].clone().unwrap_or_default(),
+                    unit_id: unit[i].clone().filter(|u| !u.is_empty()),
+                    name: name[i].clone().unwrap_or_default(),
+                    online_level: match level[i].as_deref() {
+                        Some("toan_trinh") => OnlineLevel::Full,
+                        Some("mot_phan") => OnlineLevel::Partial,
+                        _ => OnlineLevel::None,
+                    },
+                    eligible_full_online: yes(&elig[i]),
+                    has_fee: yes(&fee[i]),
+                    paper_result_required: yes(&paper[i]),
+                    max_days: days[i].as_deref().and_then(|s| s.parse().ok()),
+                })
+                .collect())
+        })
+        .transpose()?;
+    Ok(super::Records {
+        files,
+        feedback,
+        catalogue,
+    })
+}

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod figures;
 pub mod labels;
 pub mod par;
+pub mod qd766;
 pub mod report;
 pub mod sample_size;
 pub mod scores;

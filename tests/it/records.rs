@@ -137,3 +137,70 @@ fn an_export_missing_a_required_column_is_refused_whole() {
     run.says(&["bad.csv:1", "received_at", "ngày tiếp nhận"]);
     assert_eq!(d.snapshot(), before, "nothing stored");
 }
+
+#[test]
+fn the_qd766_index_from_the_stored_records_by_hand() {
+    let d = Dir::new();
+    d.write("cat.csv", CATALOGUE);
+    d.write("feb.csv", FEB);
+    d.write("mar.csv", MAR);
+    let run = d.run(&["qd766", "--store", "store", "--year", "2026"]);
+    assert_ne!(run.code, 0, "no store yet");
+    for (s, f) in [
+        ("tthc-catalogue", "cat.csv"),
+        ("hoso-tthc", "feb.csv"),
+        ("hoso-tthc", "mar.csv"),
+    ] {
+        assert!(matches!(ingest(&d, s, f).code, 0 | 3));
+    }
+    let run = d.run(&[
+        "qd766", "--store", "store", "--year", "2026", "--period", "quarter", "--out", "q",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let read = |f: &str| {
+        crate::util::csv_rows(&std::fs::read_to_string(d.path().join("q").join(f)).expect(f))
+    };
+    let items = read("qd766_items.csv");
+    let item = |period: &str, code: &str| {
+        items
+            .iter()
+            .find(|r| r["period"] == period && r["unit_id"] == "Xuân Dương" && r["item"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("{period} {code}"))
+    };
+    // The year, judged on 31/12: H1 and H2 finished on time, H6 (due 03/03) still open →
+    // 2 of 3 on time: 66.67 % of 20 points.
+    let i = item("2026", "2.1");
+    assert_eq!(
+        (i["numerator"].as_str(), i["denominator"].as_str()),
+        ("2", "3")
+    );
+    assert!((i["points"].parse::<f64>().expect("points") - 40.0 / 3.0).abs() < 1e-9);
+    // Q2: only H6, still open and overdue → 0 of 1: applies, 0 points.
+    let i = item("2026-Q2", "2.1");
+    assert_eq!(
+        (
+            i["numerator"].as_str(),
+            i["denominator"].as_str(),
+            i["points"].as_str()
+        ),
+        ("0", "1", "0")
+    );
+    assert_eq!(i["applies"], "1");
+    // Received in Q1: H1 (in person), H2 (online), H6 (online) → 2 of 3 online = 66.7 % ≥ 50
+    // → the full 6 points of 3.3.
+    assert_eq!(item("2026-Q1", "3.3")["points"], "6");
+    // No complaints stored: 5.2 and 5.3 do not apply.
+    assert_eq!(item("2026", "5.2")["applies"], "0");
+    let totals = read("qd766_totals.csv");
+    let periods: Vec<&str> = totals
+        .iter()
+        .filter(|r| r["unit_id"] == "ALL")
+        .map(|r| r["period"].as_str())
+        .collect();
+    assert_eq!(
+        periods,
+        ["2026", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    );
+    assert!(d.path().join("q/qd766.xlsx").is_file());
+}
