@@ -329,10 +329,7 @@ pub fn write_xlsx(
 ) -> anyhow::Result<()> {
     let vi = lang == Lang::Vi;
     let mut wb = new_workbook()?;
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let head = super::header_format();
     let fmts = Formats {
         number: Format::new().set_num_format("0.00"),
         pval: Format::new().set_num_format("0.0000"),

@@ -89,6 +89,14 @@ pub(crate) fn print_ready(
     Ok(())
 }
 
+/// The header cells of every workbook: bold, wrapped, pale blue.
+pub(crate) fn header_format() -> rust_xlsxwriter::Format {
+    rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color("DDEBF7")
+}
+
 /// As [`num`], for an optional number.
 pub(crate) fn opt(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()

@@ -178,10 +178,7 @@ pub fn write_xlsx(
     lang: Lang,
 ) -> anyhow::Result<()> {
     let mut wb = new_workbook()?;
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let header = super::header_format();
     let pattern = if method.decimals == 0 {
         "0".to_string()
     } else {

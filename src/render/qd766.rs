@@ -74,10 +74,7 @@ pub fn write_all(
     super::save_csv(&dir.join("qd766_totals.csv"), w)?;
 
     let mut wb = super::scores::new_workbook()?;
-    let bold = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let bold = super::header_format();
     let two = Format::new().set_num_format("0.00");
     let band_name = |code: &str| {
         method

@@ -98,10 +98,7 @@ pub fn write_all(dir: &Path, needs: &[Need], target: Target, lang: Lang) -> anyh
     let mut wb = super::scores::new_workbook()?;
     let sheet = wb.add_worksheet();
     sheet.set_name(lang.pick("Cỡ mẫu", "Sample size"))?;
-    let bold = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let bold = super::header_format();
     let one = Format::new().set_num_format("0.0");
     let two = Format::new().set_num_format("0.00");
     for (c, h) in headers(lang).iter().enumerate() {

@@ -265,10 +265,7 @@ fn write_wide(wb: &mut Workbook, ctx: &TableContext<'_>, rows: &[Estimate]) -> a
 pub fn write_xlsx(path: &Path, ctx: &TableContext<'_>, rows: &[Estimate]) -> anyhow::Result<()> {
     let mut wb = new_workbook()?;
     write_wide(&mut wb, ctx, rows)?;
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let header = super::header_format();
     let pattern = if ctx.decimals == 0 {
         "0".to_string()
     } else {

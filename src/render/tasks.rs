@@ -98,10 +98,7 @@ pub fn write_all(
     super::save_csv(&dir.join("tasks_agencies.csv"), w)?;
 
     let mut wb = super::scores::new_workbook()?;
-    let bold = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let bold = super::header_format();
     let two = Format::new().set_num_format("0.00");
     let one = Format::new().set_num_format("0.0");
     let late = Format::new().set_font_color("9C0006");

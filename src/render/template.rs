@@ -69,10 +69,7 @@ fn codes(scale: &Scale, lang: Lang) -> (Vec<String>, String) {
 /// The template of `inst` as workbook bytes; `units` (if any) become `unit_id`'s drop-down.
 pub fn build(inst: &Instrument, units: &[String], lang: Lang) -> anyhow::Result<Vec<u8>> {
     let mut wb: Workbook = super::scores::new_workbook()?;
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let header = super::header_format();
     let last = TEMPLATE_ROWS;
     // The columns: the two ids, the declared columns that are not personal data, the questions.
     let mut cols: Vec<(String, String, Option<DataValidation>)> = Vec::new();
@@ -251,10 +248,7 @@ pub fn build_par(
 ) -> anyhow::Result<Vec<u8>> {
     use crate::par::Source;
     let mut wb: Workbook = super::scores::new_workbook()?;
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color("DDEBF7");
+    let header = super::header_format();
     let muted = Format::new().set_font_color("606870").set_text_wrap();
     let leaves = method.leaves();
     let assessed: Vec<_> = leaves
