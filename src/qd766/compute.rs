@@ -80,31 +80,71 @@ pub fn on_time(
     Some(end <= due)
 }
 
-/// The facts of one unit in one period (those the inputs hold).
-pub fn facts(m: &Qd766Method, r: &Records, unit: &str, p: &Period) -> BTreeMap<Fact, f64> {
-    let mut c: BTreeMap<Fact, f64> = BTreeMap::new();
-    let mut add = |f: Fact, yes: bool| {
-        let e = c.entry(f).or_insert(0.0);
+/// One unit's records: its files, complaints (when stored) and catalogue (when stored).
+#[derive(Debug, Clone, Default)]
+pub struct UnitRecords<'a> {
+    pub files: Vec<&'a FileRecord>,
+    pub feedback: Option<Vec<&'a super::records::Feedback>>,
+    pub catalogue: Option<Vec<&'a Procedure>>,
+}
+
+impl<'a> UnitRecords<'a> {
+    /// Every unit's records, in unit order.
+    pub fn by_unit(r: &'a Records) -> BTreeMap<&'a str, UnitRecords<'a>> {
+        let mut units: BTreeMap<&str, UnitRecords> = BTreeMap::new();
+        for f in &r.files {
+            units.entry(&f.unit_id).or_default().files.push(f);
+        }
+        for x in r.feedback.iter().flatten() {
+            units.entry(&x.unit_id).or_default();
+        }
+        for x in r.catalogue.iter().flatten() {
+            if let Some(u) = &x.unit_id {
+                units.entry(u).or_default();
+            }
+        }
+        for (unit, u) in units.iter_mut() {
+            u.feedback = r
+                .feedback
+                .as_ref()
+                .map(|fb| fb.iter().filter(|x| x.unit_id == *unit).collect());
+            u.catalogue = r.catalogue.as_ref().map(|c| {
+                c.iter()
+                    .filter(|x| x.unit_id.as_deref().is_none_or(|v| v == *unit))
+                    .collect()
+            });
+        }
+        units
+    }
+}
+
+/// Counts of facts while a unit's records are read: present (the inputs hold it) and how many.
+struct Counts(BTreeMap<Fact, f64>);
+
+impl Counts {
+    fn add(&mut self, f: Fact, yes: bool) {
+        let e = self.0.entry(f).or_insert(0.0);
         if yes {
             *e += 1.0;
         }
-    };
-    let catalogue: Vec<&Procedure> = r
-        .catalogue
+    }
+}
+
+/// The facts of one unit in one period (those the inputs hold).
+pub fn facts(m: &Qd766Method, u: &UnitRecords<'_>, p: &Period) -> BTreeMap<Fact, f64> {
+    let mut c = Counts(BTreeMap::new());
+    let mut add = |f: Fact, yes: bool| c.add(f, yes);
+    let catalogue: &[&Procedure] = u.catalogue.as_deref().unwrap_or(&[]);
+    let by_id: std::collections::HashMap<&str, &Procedure> = catalogue
         .iter()
-        .flatten()
-        .filter(|x| x.unit_id.as_deref().is_none_or(|u| u == unit))
+        .map(|x| (x.procedure_id.as_str(), *x))
         .collect();
-    let proc_of = |id: &str| catalogue.iter().copied().find(|x| x.procedure_id == id);
+    let proc_of = |id: &str| by_id.get(id).copied();
     let mut online_used: BTreeSet<&str> = BTreeSet::new();
     let mut fee_recorded: BTreeSet<&str> = BTreeSet::new();
     let mut paid: BTreeSet<&str> = BTreeSet::new();
     let mut citizen: BTreeSet<&str> = BTreeSet::new();
-    for f in r
-        .files
-        .iter()
-        .filter(|f| f.unit_id == unit && f.status.received())
-    {
+    for f in u.files.iter().copied().filter(|f| f.status.received()) {
         let proc = proc_of(&f.procedure_id);
         let paper = proc.is_some_and(|x| x.paper_result_required);
         let received = (p.start..=p.end).contains(&f.received_at);
@@ -144,8 +184,8 @@ pub fn facts(m: &Qd766Method, r: &Records, unit: &str, p: &Period) -> BTreeMap<F
             citizen.insert(&f.procedure_id);
         }
     }
-    if r.catalogue.is_some() {
-        for x in &catalogue {
+    if u.catalogue.is_some() {
+        for x in catalogue {
             let id = x.procedure_id.as_str();
             let offered = x.online_level != OnlineLevel::None;
             add(Fact::Procedures, true);
@@ -165,9 +205,9 @@ pub fn facts(m: &Qd766Method, r: &Records, unit: &str, p: &Period) -> BTreeMap<F
             add(Fact::ProceduresCitizenData, citizen.contains(id));
         }
     }
-    if let Some(fb) = &r.feedback {
+    if let Some(fb) = &u.feedback {
         add(Fact::Feedback, false);
-        for x in fb.iter().filter(|x| x.unit_id == unit) {
+        for x in fb.iter().copied() {
             if x.received_at > p.end || x.handled_at.is_some_and(|t| t < p.start) {
                 continue;
             }
@@ -181,7 +221,7 @@ pub fn facts(m: &Qd766Method, r: &Records, unit: &str, p: &Period) -> BTreeMap<F
             );
         }
     }
-    c
+    c.0
 }
 
 /// One row of `qd766_items.csv`.
@@ -266,21 +306,14 @@ pub fn compute(
     level: UnitLevel,
     periods: &[Period],
 ) -> (Vec<ItemRow>, Vec<TotalRow>) {
-    let mut units: BTreeSet<&str> = r.files.iter().map(|f| f.unit_id.as_str()).collect();
-    units.extend(r.feedback.iter().flatten().map(|f| f.unit_id.as_str()));
-    units.extend(
-        r.catalogue
-            .iter()
-            .flatten()
-            .filter_map(|p| p.unit_id.as_deref()),
-    );
+    let units = UnitRecords::by_unit(r);
     let mut item_rows = Vec::new();
     let mut totals = Vec::new();
     for p in periods {
         let mut all: BTreeMap<Fact, f64> = BTreeMap::new();
         let mut period_totals = Vec::new();
-        for unit in &units {
-            let c = facts(m, r, unit, p);
+        for (unit, u) in &units {
+            let c = facts(m, u, p);
             for (f, v) in &c {
                 *all.entry(*f).or_insert(0.0) += v;
             }

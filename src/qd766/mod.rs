@@ -7,7 +7,9 @@ pub mod layout;
 pub mod method;
 pub mod records;
 
-pub use compute::{ALL, ItemRow, Period, Split, TotalRow, compute, facts, on_time, periods};
+pub use compute::{
+    ALL, ItemRow, Period, Split, TotalRow, UnitRecords, compute, facts, on_time, periods,
+};
 pub use method::{Fact, Qd766Method, UnitLevel, load};
 pub use records::{
     Channel, Feedback, FileRecord, FileStatus, Minute, OnlineLevel, Procedure, Records,
