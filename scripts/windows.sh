@@ -91,7 +91,7 @@ n=0
 while IFS= read -r rel; do
   same "$LDIR/demo/$rel" "$WORK/linux-demo/$rel"
   n=$((n + 1))
-done < <(cd "$WORK/linux-demo" && find scores par compare report/tables -name '*.csv' | sort)
+done < <(cd "$WORK/linux-demo" && find scores par compare qd766 report/tables -name '*.csv' | sort)
 [ "$n" -ge 10 ] || fail "only $n tables compared"
 file_exists "$LDIR/demo/report/report.html"
 

@@ -391,6 +391,177 @@ pub fn plan(commune: &Commune, year: i32, seed: u64) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
+/// The procedures every demo commune applies: (id, name, online level, fee, paper result,
+/// working days).
+const PROCEDURES: [(&str, &str, &str, bool, bool, u32); 10] = [
+    (
+        "1.001",
+        "Chứng thực bản sao từ bản chính",
+        "mot_phan",
+        true,
+        true,
+        1,
+    ),
+    ("1.002", "Chứng thực chữ ký", "mot_phan", true, true, 1),
+    ("1.003", "Đăng ký khai sinh", "toan_trinh", false, true, 1),
+    ("1.004", "Đăng ký kết hôn", "mot_phan", false, true, 3),
+    ("1.005", "Đăng ký khai tử", "toan_trinh", false, true, 1),
+    (
+        "1.006",
+        "Xác nhận tình trạng hôn nhân",
+        "toan_trinh",
+        false,
+        false,
+        3,
+    ),
+    ("1.007", "Đăng ký thường trú", "toan_trinh", false, false, 7),
+    (
+        "1.008",
+        "Giải quyết trợ cấp xã hội hằng tháng",
+        "",
+        false,
+        true,
+        15,
+    ),
+    ("1.009", "Đăng ký hộ kinh doanh", "mot_phan", true, true, 3),
+    ("1.010", "Hòa giải tranh chấp đất đai", "", false, true, 30),
+];
+
+/// The demo's day for its records: the exports are taken on 30/11/2026.
+pub const RECORDS_AS_OF: (i32, u32, u32) = (2026, 11, 30);
+
+/// The catalogue every demo commune applies (blank `unit_id`: every unit).
+pub fn records_catalogue() -> String {
+    let mut out = String::from(
+        "procedure_id,unit_id,name,online_level,eligible_full_online,has_fee,paper_result_required,max_days\n",
+    );
+    for (id, name, level, fee, paper, days) in PROCEDURES {
+        let eligible = u8::from(!level.is_empty());
+        let _ = writeln!(
+            out,
+            "{id},,{name},{level},{eligible},{},{},{days}",
+            u8::from(fee),
+            u8::from(paper)
+        );
+    }
+    out
+}
+
+/// A seeded year of procedure files and complaints for the demo communes, up to
+/// [`RECORDS_AS_OF`]: late, supplemented and open files in proportions that follow each
+/// commune's quality. Returns (files CSV, complaints CSV).
+pub fn records(seed: u64, per_commune: usize) -> anyhow::Result<(String, String)> {
+    use crate::plan::Date;
+    let method = crate::qd766::load("qd766")?;
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let (y, m, d) = RECORDS_AS_OF;
+    let as_of = Date::new(y, m, d)
+        .ok_or_else(|| anyhow::anyhow!("the demo's day"))?
+        .days();
+    let first = Date::new(y, 1, 2)
+        .ok_or_else(|| anyhow::anyhow!("the demo's year"))?
+        .days();
+    let fmt = |day: i64, minute: i64| {
+        let d = Date::from_days(day);
+        format!("{d} {:02}:{:02}", minute / 60, minute % 60)
+    };
+    let mut files = String::from(
+        "record_id,unit_id,procedure_id,channel,received_at,due_at,finished_at,status,supplement_requests,supplement_days,e_result,digitised,reused_data,from_data_store,citizen_data,paid_online,has_fee,disliked\n",
+    );
+    let mut feedback =
+        String::from("feedback_id,unit_id,received_at,due_at,handled_at,disliked,recomplained\n");
+    for (k, c) in COMMUNES.iter().enumerate() {
+        let q = (c.quality + c.trend).clamp(0.3, 0.95);
+        for i in 0..per_commune {
+            // A working day of the year, in office hours.
+            let mut day = rng.random_range(first..=as_of);
+            while !method.working(day) {
+                day -= 1;
+            }
+            let at = rng.random_range(7 * 60 + 30..16 * 60 + 30);
+            let (pid, _, level, fee, paper, days) =
+                PROCEDURES[rng.random_range(0..PROCEDURES.len())];
+            let online = !level.is_empty() && rng.random::<f64>() < q - 0.15;
+            let channel = if online {
+                2
+            } else if rng.random::<f64>() < 0.03 {
+                3
+            } else {
+                1
+            };
+            let due_day = method.add_working_days(day, days);
+            let supplements = match rng.random::<f64>() {
+                x if x < 0.02 => 2,
+                x if x < 0.10 => 1,
+                _ => 0,
+            };
+            let supplement_days = if supplements > 0 {
+                rng.random_range(1..6)
+            } else {
+                0
+            };
+            // Done on time (often early), late, or still open near the end.
+            let late = rng.random::<f64>() > q + 0.12;
+            let finish_day = if late {
+                due_day + supplement_days + rng.random_range(1..12)
+            } else {
+                (due_day - rng.random_range(0..=i64::from(days.min(5)))).max(day)
+            };
+            let (finished, status) = if finish_day > as_of {
+                (String::new(), 4)
+            } else {
+                // The same day as received: later that day.
+                let from = if finish_day == day { at + 20 } else { 8 * 60 };
+                (
+                    fmt(finish_day, rng.random_range(from..from.max(17 * 60) + 30)),
+                    10,
+                )
+            };
+            let e_result = paper && rng.random::<f64>() < q;
+            let flag = |p: f64, rng: &mut Pcg64| u8::from(rng.random::<f64>() < p);
+            let paid = if fee && online && rng.random::<f64>() < q {
+                rng.random_range(1..=2)
+            } else {
+                0
+            };
+            let _ = writeln!(
+                files,
+                "HS{k}{i:05},{},{pid},{channel},{},{},{finished},{status},{supplements},{supplement_days},{},{},{},{},{},{paid},{},{}",
+                c.name,
+                fmt(day, at),
+                fmt(due_day, 17 * 60),
+                u8::from(e_result),
+                flag(q, &mut rng),
+                flag(q - 0.2, &mut rng),
+                flag(q - 0.4, &mut rng),
+                flag(q - 0.1, &mut rng),
+                u8::from(fee),
+                flag(0.02 + (1.0 - q) / 20.0, &mut rng),
+            );
+        }
+        for i in 0..per_commune / 100 {
+            let day = rng.random_range(first..=as_of);
+            let due = method.add_working_days(day, 15);
+            let handled = day + rng.random_range(1..30);
+            let handled = if handled > as_of {
+                String::new()
+            } else {
+                fmt(handled, 10 * 60)
+            };
+            let _ = writeln!(
+                feedback,
+                "PA{k}{i:03},{},{},{},{handled},{},{}",
+                c.name,
+                fmt(day, 9 * 60),
+                fmt(due, 17 * 60),
+                u8::from(rng.random::<f64>() > q + 0.15),
+                u8::from(rng.random::<f64>() < 0.05),
+            );
+        }
+    }
+    Ok((files, feedback))
+}
+
 /// The file name of a commune's plan sample: `plan-2026-xuan-duong.csv`.
 pub fn plan_file(commune: &Commune, year: i32) -> String {
     let slug: String = crate::ingest::validate::fold(commune.name)
@@ -427,6 +598,19 @@ pub fn write_samples(dir: &Path) -> anyhow::Result<Vec<(String, i32, PathBuf)>> 
                 .with_context(|| format!("cannot write {}", path.display()))?;
             files.push((format!("plan:{}", c.name), year, path));
         }
+    }
+    // A year of records (QĐ 766): the catalogue, the procedure files, the complaints.
+    let year = RECORDS_AS_OF.0;
+    let (hoso, pakn) = records(13, 4000)?;
+    for (layout, text) in [
+        ("tthc-catalogue", records_catalogue()),
+        ("hoso-tthc", hoso),
+        ("pakn", pakn),
+    ] {
+        let path = dir.join(format!("{layout}-{year}.csv"));
+        crate::files::replace(&path, dir, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        files.push((format!("records:{layout}"), year, path));
     }
     Ok(files)
 }

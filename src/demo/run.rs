@@ -64,10 +64,9 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
         path = out.join("batches").display()
     ));
     let store = Store::open_or_create(&store_dir)?;
-    for (survey, year, path) in files
-        .iter()
-        .filter(|(s, _, _)| s != "assessment" && !s.starts_with("plan:"))
-    {
+    for (survey, year, path) in files.iter().filter(|(s, _, _)| {
+        s != "assessment" && !s.starts_with("plan:") && !s.starts_with("records:")
+    }) {
         let inst = crate::annual::instrument_for(survey, Some(*year))?;
         let opts = CheckOptions {
             instrument: &inst,
@@ -93,7 +92,35 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
             }
         }
     }
+    // The records, catalogue first, as exported on the demo's day; then the QĐ 766 index.
+    let (ry, rm, rd) = super::RECORDS_AS_OF;
+    let records_day = crate::plan::Date::new(ry, rm, rd);
+    for (kind, year, path) in files.iter().filter(|(s, _, _)| s.starts_with("records:")) {
+        let layout = crate::qd766::layout::load(kind.trim_start_matches("records:"))?;
+        let run = crate::qd766::ingest::ingest_records(&store, &layout, *year, path, records_day)?;
+        say(crate::msg!(
+            "demo.records",
+            layout = layout.id,
+            year = year,
+            accepted = run.accepted,
+            quarantined = run.quarantined
+        ));
+    }
     let manifest = store.manifest()?;
+    {
+        let method = crate::qd766::load("qd766")?;
+        let records = crate::qd766::ingest::records(&store, &manifest, ry)?;
+        let periods = crate::qd766::periods(ry, crate::qd766::Split::Month);
+        let (items, totals) = crate::qd766::compute(
+            &method,
+            &records,
+            crate::qd766::UnitLevel::Commune,
+            &periods,
+        );
+        let outputs = Outputs::begin(&out.join("qd766"))?;
+        crate::render::qd766::write_all(outputs.dir(), ry, &method, &items, &totals, lang)?;
+        outputs.commit()?;
+    }
     let (first, last) = (YEARS[0], YEARS[YEARS.len() - 1]);
     for (survey, _, _) in SURVEYS {
         let y = score_year(&store, &manifest, survey, last)?;
