@@ -103,9 +103,10 @@ pub fn load<T>(
     })
 }
 
-/// The shipped definition `id` among `shipped` ((id, text) pairs of `scoring/*.toml`),
-/// parsed by `parse(file, text)`.
-pub fn shipped_scoring<T>(
+/// The shipped definition `id` among `shipped` ((id, text) pairs of `folder/*.toml`), parsed
+/// by `parse(file, text)`.
+pub fn shipped_in<T>(
+    folder: &str,
     shipped: &[(&str, &str)],
     id: &str,
     parse: impl Fn(&str, &str) -> Result<T, DefinitionError>,
@@ -113,7 +114,12 @@ pub fn shipped_scoring<T>(
     shipped
         .iter()
         .find(|(s, _)| *s == id)
-        .map(|(id, text)| parse(&format!("scoring/{id}.toml"), text))
+        .map(|(id, text)| parse(&format!("{folder}/{id}.toml"), text))
+}
+
+/// Lowercase hexadecimal of `bytes` (digests, batch ids).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses a definition's TOML into `T`, a parse error told as one of `kind`.

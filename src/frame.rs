@@ -94,10 +94,7 @@ pub fn read(path: &Path, inst: &Instrument) -> Result<Frame, FrameError> {
     let bytes = std::fs::read(path).map_err(io)?;
     let sha256 = {
         use sha2::Digest as _;
-        sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        crate::definition::hex(&sha2::Sha256::digest(&bytes))
     };
     let text =
         std::str::from_utf8(&bytes).map_err(|_| FrameError::NotUtf8 { file: file.clone() })?;

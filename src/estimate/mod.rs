@@ -62,17 +62,6 @@ impl Level {
         }
     }
 
-    /// The level named `name` in a methodology with node levels `nodes`.
-    pub fn parse(name: &str, nodes: &[&str]) -> Option<Level> {
-        match name {
-            "item" => Some(Level::Item),
-            "element" => Some(Level::Element),
-            "overall" => Some(Level::Overall),
-            n if nodes.contains(&n) => Some(Level::Node(n.into())),
-            _ => None,
-        }
-    }
-
     /// Items first, then elements, nodes and the overall index.
     fn rank(&self) -> u8 {
         match self {

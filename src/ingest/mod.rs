@@ -242,11 +242,7 @@ pub fn check_file(
     for d in &merge.digests {
         hasher.update(d);
     }
-    let id: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = crate::definition::hex(&hasher.finalize());
     merge.violations.sort_by_key(|v| v.line);
     let mut by_rule = BTreeMap::new();
     for v in &merge.violations {

@@ -76,6 +76,20 @@ pub struct ReadOptions {
     pub expect: std::collections::HashSet<String>,
 }
 
+impl ReadOptions {
+    /// Default options, the data sheet and header row found by `headers` (as written in a
+    /// layout: normalised here).
+    pub fn expecting<'a>(headers: impl IntoIterator<Item = &'a String>) -> ReadOptions {
+        ReadOptions {
+            expect: headers
+                .into_iter()
+                .map(|h| super::validate::normalise_header(h))
+                .collect(),
+            ..ReadOptions::default()
+        }
+    }
+}
+
 /// The hidden sheet of a `chiso template` workbook (see `render::template`).
 const TEMPLATE_SHEET: &str = "_chiso";
 

@@ -113,14 +113,6 @@ pub struct TreeNode {
     pub modelled: bool,
 }
 
-/// What a child code names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Child {
-    Item,
-    Element,
-    Node,
-}
-
 /// A share of respondents answering one of `codes` to a question (e.g. would return: 4–5).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -434,19 +426,6 @@ impl Method {
             .collect()
     }
 
-    /// What `code` names in the tree of `inst`.
-    pub fn child_kind(&self, inst: &Instrument, code: &str) -> Option<Child> {
-        if self.nodes.iter().any(|n| n.code == code) {
-            Some(Child::Node)
-        } else if inst.elements.iter().any(|e| e.code == code) {
-            Some(Child::Element)
-        } else if inst.scored_items().any(|q| q.code == code) {
-            Some(Child::Item)
-        } else {
-            None
-        }
-    }
-
     /// The scored items beneath `code` (an item, element, node or `overall`), each once, in
     /// the questionnaire's order.
     pub fn items_beneath(&self, inst: &Instrument, code: &str) -> Vec<String> {
@@ -480,14 +459,6 @@ impl Method {
             labels.insert(n.code.clone(), lang.pick(&n.vi, &n.en).clone());
         }
         labels
-    }
-
-    /// Whether any node's rule, or the overall's, is the methodology's own model.
-    pub fn node_modelled(&self, code: &str) -> bool {
-        if code == "overall" {
-            return self.overall.modelled;
-        }
-        self.nodes.iter().any(|n| n.code == code && n.modelled)
     }
 }
 
@@ -602,7 +573,7 @@ pub fn load(id_or_path: &str) -> Result<Method, DefinitionError> {
         Kind::Methodology,
         id_or_path,
         |path, text| Method::from_toml(&path.display().to_string(), text),
-        |id| crate::definition::shipped_scoring(SHIPPED, id, Method::from_toml),
+        |id| crate::definition::shipped_in("scoring", SHIPPED, id, Method::from_toml),
     )
 }
 

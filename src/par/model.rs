@@ -500,6 +500,6 @@ pub fn load(id_or_path: &str) -> Result<ParMethod, DefinitionError> {
             m.dir = path.parent().map(Path::to_path_buf);
             Ok(m)
         },
-        |id| crate::definition::shipped_scoring(SHIPPED, id, ParMethod::from_toml),
+        |id| crate::definition::shipped_in("scoring", SHIPPED, id, ParMethod::from_toml),
     )
 }

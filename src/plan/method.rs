@@ -208,6 +208,6 @@ pub fn load(id_or_path: &str) -> Result<PlanMethod, DefinitionError> {
         Kind::Methodology,
         id_or_path,
         |path, text| PlanMethod::from_toml(&path.display().to_string(), text),
-        |id| crate::definition::shipped_scoring(SHIPPED, id, PlanMethod::from_toml),
+        |id| crate::definition::shipped_in("scoring", SHIPPED, id, PlanMethod::from_toml),
     )
 }

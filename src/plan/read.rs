@@ -111,18 +111,9 @@ pub fn read(path: &Path, method: &PlanMethod) -> Result<Plan, PlanError> {
     let file = path.display().to_string();
     let layout: Layout = toml::from_str(LAYOUT)
         .map_err(|e| PlanError::Read(format!("surveys/plan-tasks.toml: {e}")))?;
-    let expect = layout
-        .columns
-        .iter()
-        .flat_map(|c| c.headers.iter())
-        .map(|h| crate::ingest::validate::normalise_header(h))
-        .collect();
     let table = read::open(
         path,
-        &ReadOptions {
-            expect,
-            ..ReadOptions::default()
-        },
+        &ReadOptions::expecting(layout.columns.iter().flat_map(|c| &c.headers)),
     )
     .map_err(|e| PlanError::Read(e.to_string()))?;
     let header: Vec<String> = table

@@ -5,7 +5,7 @@
 //! state of a record is its row in the batch with the latest `as_of` (then the latest ingested):
 //! nothing is counted twice, and the history stays in the batches.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -146,18 +146,9 @@ pub fn ingest_records(
     let lock = store.lock()?;
     let manifest = store.manifest()?;
     store.sweep(&lock, &manifest)?;
-    let expect = layout
-        .fields
-        .iter()
-        .flat_map(|f| f.headers.iter())
-        .map(|h| crate::ingest::validate::normalise_header(h))
-        .collect();
     let table = read::open(
         path,
-        &ReadOptions {
-            expect,
-            ..ReadOptions::default()
-        },
+        &ReadOptions::expecting(layout.fields.iter().flat_map(|f| &f.headers)),
     )?;
     let cols = layout.columns(&table.header).map_err(|f| {
         anyhow::anyhow!(msg!(
@@ -309,7 +300,7 @@ pub fn ingest_records(
         }
         h.update(b"\n");
     }
-    let id: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let id = crate::definition::hex(&h.finalize());
     let short = id[..12].to_string();
     let mut run = RecordsRun {
         file: file.clone(),
@@ -400,15 +391,6 @@ fn quarantine(v: &[RecordViolation]) -> anyhow::Result<Vec<u8>> {
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("the quarantine file")
-}
-
-/// Counts by rule, for the summary.
-pub fn by_rule(v: &[RecordViolation]) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for x in v {
-        *m.entry(x.rule).or_insert(0) += 1;
-    }
-    m
 }
 
 /// The records of `year` in the store, at their latest state: procedure files, and the

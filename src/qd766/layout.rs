@@ -55,6 +55,9 @@ pub struct Field {
     /// For `code`: spelling → stored code.
     #[serde(default)]
     pub codes: BTreeMap<String, String>,
+    /// `codes` with each spelling folded (lower case, no diacritics), as values are matched.
+    #[serde(skip)]
+    folded: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -90,7 +93,10 @@ pub type Broken = (&'static str, String);
 
 impl Layout {
     pub fn from_toml(file: &str, text: &str) -> Result<Layout, DefinitionError> {
-        let l: Layout = crate::definition::parse_as(Kind::Questionnaire, file, text)?;
+        let mut l: Layout = crate::definition::parse_as(Kind::Questionnaire, file, text)?;
+        for f in &mut l.fields {
+            f.folded = f.codes.iter().map(|(k, c)| (fold(k), c.clone())).collect();
+        }
         let invalid = |message: String, hint: &str| DefinitionError::invalid(file, message, hint);
         let known = |n: &str| l.fields.iter().any(|f| f.name == n);
         if let Some(k) = l.key.iter().find(|k| !known(k)) {
@@ -168,9 +174,9 @@ impl Layout {
             FieldType::Code => {
                 let key = fold(&v).split_whitespace().collect::<Vec<_>>().join("_");
                 field
-                    .codes
+                    .folded
                     .iter()
-                    .find(|(k, _)| fold(k) == key)
+                    .find(|(k, _)| *k == key)
                     .map(|(_, c)| Value::Code(c.clone()))
                     .ok_or_else(|| {
                         let known: Vec<&str> = field.codes.keys().map(String::as_str).collect();
@@ -229,12 +235,7 @@ pub fn load(id_or_path: &str) -> Result<Layout, DefinitionError> {
         Kind::Questionnaire,
         id_or_path,
         |path, text| Layout::from_toml(&path.display().to_string(), text),
-        |id| {
-            SHIPPED
-                .iter()
-                .find(|(s, _)| *s == id)
-                .map(|(id, text)| Layout::from_toml(&format!("surveys/{id}.toml"), text))
-        },
+        |id| crate::definition::shipped_in("surveys", SHIPPED, id, Layout::from_toml),
     )
 }
 

@@ -255,6 +255,6 @@ pub fn load(id_or_path: &str) -> Result<Qd766Method, DefinitionError> {
         Kind::Methodology,
         id_or_path,
         |path, text| Qd766Method::from_toml(&path.display().to_string(), text),
-        |id| crate::definition::shipped_scoring(SHIPPED, id, Qd766Method::from_toml),
+        |id| crate::definition::shipped_in("scoring", SHIPPED, id, Qd766Method::from_toml),
     )
 }
