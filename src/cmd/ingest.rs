@@ -105,10 +105,21 @@ fn run_records(
 ) -> anyhow::Result<ExitCode> {
     let year = args.survey.year;
     let as_of = super::as_of(args.as_of.as_ref())?;
-    let store = Store::open_or_create(&args.store.store)?;
+    // A store made by this run and left empty (the first file refused) is removed again.
+    let dir = &args.store.store;
+    let (fresh, existed) = (Store::is_new(dir)?, dir.exists());
+    let store = Store::open_or_create(dir)?;
     let mut code = exit::OK;
     for path in &args.files {
-        let run = crate::qd766::ingest::ingest_records(&store, layout, year, path, as_of)?;
+        let run = match crate::qd766::ingest::ingest_records(&store, layout, year, path, as_of) {
+            Ok(run) => run,
+            Err(e) => {
+                if fresh {
+                    store.remove_unused(existed)?;
+                }
+                return Err(e);
+            }
+        };
         if run.already_stored {
             say!(
                 "{}",

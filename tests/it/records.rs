@@ -64,6 +64,10 @@ fn procedure_files_are_checked_quarantined_and_kept_at_their_latest_state() {
     let run = ingest(&d, "hoso-tthc", "feb.csv");
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     run.says(&["feb.csv", "tthc-catalogue", "gợi ý:"]);
+    assert!(
+        !d.store().exists(),
+        "the store this refused run made is removed"
+    );
     assert_eq!(ingest(&d, "tthc-catalogue", "cat.csv").code, 0);
     // Bad rows are quarantined with line, column, value and rule; the others stored.
     let run = ingest(&d, "hoso-tthc", "feb.csv");
