@@ -144,11 +144,13 @@ impl PlanReview {
     }
 }
 
-/// Surveys with answers for `year` in the store, in the order of the annual review.
+/// Surveys with answers for `year` in the store, in the order of the annual review (record
+/// exports left out: they are not surveys).
 pub fn surveys_in(manifest: &Manifest, year: i32) -> Vec<String> {
     let ids: BTreeSet<String> = manifest
         .live()
         .filter(|b| b.year == year && b.accepted > 0)
+        .filter(|b| !crate::qd766::layout::is_shipped(&b.survey))
         .map(|b| b.survey.clone())
         .collect();
     let order = |id: &str| match id {

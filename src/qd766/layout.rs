@@ -211,11 +211,16 @@ impl Layout {
     }
 }
 
+/// Whether `id` is a shipped record layout's (its batches are records, not answers).
+pub fn is_shipped(id: &str) -> bool {
+    SHIPPED.iter().any(|(s, _)| *s == id)
+}
+
 /// The record layout `survey` names, if it names one: a shipped layout's id, or a `.toml` file
 /// with `kind = "records"`.
 pub fn find(survey: &str) -> Result<Option<Layout>, DefinitionError> {
     let path = std::path::Path::new(survey);
-    let is_layout = SHIPPED.iter().any(|(id, _)| *id == survey)
+    let is_layout = is_shipped(survey)
         || (survey.ends_with(".toml")
             && std::fs::read_to_string(path).is_ok_and(|t| {
                 t.lines().any(|l| {

@@ -308,6 +308,11 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
     );
     // The plans: a section with each commune's tasks on a timeline, its agencies ranked.
     assert!(html.contains("Thực hiện Kế hoạch CCHC năm 2026"));
+    // The stored record exports are not surveys: nothing is listed as left out.
+    assert!(
+        !html.contains("Không đưa vào báo cáo"),
+        "something left out of the report"
+    );
     for c in chiso::demo::COMMUNES {
         assert!(html.contains(&format!(
             "{}: nhiệm vụ trọng tâm của Kế hoạch CCHC năm 2026",
