@@ -599,7 +599,7 @@ pub fn appendix(r: &Review, charts: &ChartFiles, lang: Lang) -> Vec<Section> {
         lang.pick("Khoảng hạng 95%: các thứ hạng một đơn vị có thể nhận khi tính đến sai số mẫu.", "95% rank interval: the ranks a unit could take given the sampling error.").to_string(),
     ];
     let per_unit = charts.written.len();
-    let files = vec![
+    let mut files = vec![
         lang.pick(
             "tables/<khảo sát>/scores.csv, scores.xlsx, scores.json: mọi chỉ số (câu hỏi, yếu tố, chỉ số chung; từng đơn vị và toàn bộ) kèm sai số chuẩn, khoảng tin cậy, bậc tự do, hiệu ứng thiết kế.",
             "tables/<survey>/scores.csv, scores.xlsx, scores.json: every figure (items, elements, overall; each unit and all units) with its standard error, interval, degrees of freedom and design effect.",
@@ -613,6 +613,12 @@ pub fn appendix(r: &Review, charts: &ChartFiles, lang: Lang) -> Vec<Section> {
             format!("charts/: {per_unit} charts (PNG and SVG), including each unit's charts and the answer distributions not printed in this report."),
         ),
     ];
+    if !r.plans.is_empty() {
+        files.push(lang.pick(
+            "tables/plan-<đơn vị>/tasks_status.csv, tasks_agencies.csv, tasks.xlsx: tình trạng từng nhiệm vụ của Kế hoạch CCHC năm và xếp hạng cơ quan chủ trì.",
+            "tables/plan-<unit>/tasks_status.csv, tasks_agencies.csv, tasks.xlsx: each task of the annual plan and the lead agencies ranked.",
+        ).to_string());
+    }
     let mut blocks = vec![
         Block::Subheading {
             text: lang.pick("Phương pháp", "Methods").into(),
