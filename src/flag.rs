@@ -23,12 +23,15 @@ pub enum FlagKind {
     NoSurvey,
     /// A CCHC criterion taken from the plan, for a unit whose plan was not given.
     NoPlan,
+    /// A CCHC criterion taken from the procedure records, for a unit without records stored
+    /// for the year.
+    NoRecords,
     /// A unit none of whose CCHC criteria apply.
     NoApplicableCriteria,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 8] = [
+    pub const ALL: [FlagKind; 9] = [
         FlagKind::NoData,
         FlagKind::NoDf,
         FlagKind::LowN,
@@ -36,6 +39,7 @@ impl FlagKind {
         FlagKind::NotApplicable,
         FlagKind::NoSurvey,
         FlagKind::NoPlan,
+        FlagKind::NoRecords,
         FlagKind::NoApplicableCriteria,
     ];
 
@@ -49,6 +53,7 @@ impl FlagKind {
             FlagKind::NotApplicable => "not_applicable",
             FlagKind::NoSurvey => "no_survey",
             FlagKind::NoPlan => "no_plan",
+            FlagKind::NoRecords => "no_records",
             FlagKind::NoApplicableCriteria => "no_applicable_criteria",
         }
     }
@@ -63,6 +68,9 @@ impl FlagKind {
             FlagKind::NotApplicable => lang.pick("không áp dụng", "not applicable"),
             FlagKind::NoSurvey => lang.pick("thiếu số liệu khảo sát", "survey figure missing"),
             FlagKind::NoPlan => lang.pick("thiếu kế hoạch CCHC", "plan missing"),
+            FlagKind::NoRecords => {
+                lang.pick("thiếu dữ liệu hồ sơ TTHC", "procedure records missing")
+            }
             FlagKind::NoApplicableCriteria => {
                 lang.pick("không có tiêu chí áp dụng", "no applicable criteria")
             }

@@ -172,3 +172,118 @@ pub fn plan_shares(
     }
     Ok(out)
 }
+
+/// Everything a year's CCHC index draws on besides the assessment: the survey figures, the
+/// plans and the procedure records.
+pub struct ParInputs {
+    pub surveys: StoreSurveys,
+    pub plans: crate::par::PlanShares,
+    pub records: crate::par::RecordRates,
+}
+
+impl ParInputs {
+    /// Loads `year`'s inputs of `method`: plans judged as of `as_of` (see [`plan_as_of`]).
+    pub fn load(
+        store: &Store,
+        manifest: &Manifest,
+        method: &ParMethod,
+        year: i32,
+        plans: &[PlanFile],
+        as_of: crate::plan::Date,
+    ) -> anyhow::Result<ParInputs> {
+        Ok(ParInputs {
+            surveys: StoreSurveys::load(store, manifest, method, year)?,
+            plans: plan_shares(method, plans, as_of)?,
+            records: record_rates(store, manifest, method, year)?,
+        })
+    }
+
+    pub fn inputs(&self) -> crate::par::Inputs<'_> {
+        crate::par::Inputs {
+            surveys: &self.surveys,
+            plans: &self.plans,
+            records: &self.records,
+        }
+    }
+}
+
+/// The rates the `records` criteria of `method` take from the records stored for `year`, each
+/// unit's year from 1 January to 31 December. Empty when no procedure files are stored for the
+/// year (the criteria are then flagged `no_records`).
+pub fn record_rates(
+    store: &Store,
+    manifest: &Manifest,
+    method: &ParMethod,
+    year: i32,
+) -> anyhow::Result<crate::par::RecordRates> {
+    use crate::par::{RecordRate, Take};
+    use crate::qd766::{self, UnitLevel};
+    let mut out = crate::par::RecordRates::default();
+    let wanted: Vec<(&str, &crate::par::RecordsRef)> = method
+        .leaves()
+        .into_iter()
+        .filter_map(|l| {
+            let r = l.criterion.from.as_ref()?.records()?;
+            Some((l.criterion.code.as_str(), r))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    // Every index the criteria name, checked before anything is read.
+    let mut indices: BTreeMap<&str, crate::qd766::Qd766Method> = BTreeMap::new();
+    for (code, r) in &wanted {
+        if !indices.contains_key(r.index.as_str()) {
+            let m = qd766::load(&method.resolve(&r.index)).with_context(|| {
+                format!(
+                    "the PAR methodology {} draws on the index `{}`",
+                    method.id, r.index
+                )
+            })?;
+            indices.insert(r.index.as_str(), m);
+        }
+        let m = &indices[r.index.as_str()];
+        let is_item = m.items.iter().any(|i| i.code == r.item);
+        if !m.knows(&r.item) || (r.take == Take::Points && !is_item) {
+            let items: Vec<&str> = m.items.iter().map(|i| i.code.as_str()).collect();
+            let indicators: Vec<&str> = m.indicators.iter().map(|i| i.code.as_str()).collect();
+            return Err(UsageError(crate::msg!(
+                "par.records_item",
+                method = method.id,
+                criterion = code,
+                item = r.item,
+                index = m.id,
+                items = items.join(", "),
+                indicators = indicators.join(", ")
+            ))
+            .into());
+        }
+    }
+    if !manifest
+        .batches_of("hoso-tthc", year)
+        .any(|b| b.accepted > 0)
+    {
+        return Ok(out);
+    }
+    let records = qd766::ingest::records(store, manifest, year)?;
+    let Some(period) = qd766::periods(year, qd766::Split::Year).into_iter().next() else {
+        return Ok(out);
+    };
+    let mut facts = BTreeMap::new();
+    for (code, r) in wanted {
+        let m = &indices[r.index.as_str()];
+        let by_unit = facts
+            .entry(r.index.as_str())
+            .or_insert_with(|| qd766::facts_by_unit(m, &records, &period));
+        let level = r.level.unwrap_or(UnitLevel::Commune);
+        for (unit, f) in by_unit.iter() {
+            let rate = match (m.figure(&r.item, f, level), r.take) {
+                (Some((rate, _)), Take::Rate) => RecordRate::Share(rate / 100.0),
+                (Some((_, Some(share))), Take::Points) => RecordRate::Share(share),
+                _ => RecordRate::NotApplicable,
+            };
+            out.0.insert((unit.clone(), code.to_string()), rate);
+        }
+    }
+    Ok(out)
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use super::summary::{ParSummary, SurveySummary};
-use super::{Exclusions, StoreSurveys, Year, compare_years, score_year};
+use super::{Exclusions, Year, compare_years, score_year};
 use crate::compare::{Change, ParChange, par_changes};
 use crate::error::UsageError;
 use crate::estimate::{self, ALL, Distributions, Estimates, Level, measure};
@@ -318,9 +318,15 @@ fn par_review(
                 as_of: Option<crate::plan::Date>|
      -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, method)?;
-        let s = StoreSurveys::load(store, manifest, method, y)?;
-        let p = super::plan_shares(method, plans, super::plan_as_of(y, as_of))?;
-        Ok(par::compute(method, &a, &s, &p, seed))
+        let inputs = super::ParInputs::load(
+            store,
+            manifest,
+            method,
+            y,
+            plans,
+            super::plan_as_of(y, as_of),
+        )?;
+        Ok(par::compute(method, &a, &inputs.inputs(), seed))
     };
     let result = year(req.year, assessment, &req.plans, req.as_of)?;
     let changes = match (req.compare, &req.compare_assessment) {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::annual::{StoreSurveys, compare_years, score_year, trend_rows};
+use crate::annual::{compare_years, score_year, trend_rows};
 use crate::cli::CompareArgs;
 use crate::compare::{Change, Direction, par_changes};
 use crate::error::UsageError;
@@ -131,9 +131,15 @@ fn run_par(
                 plans: &[crate::annual::PlanFile]|
      -> anyhow::Result<ParResult> {
         let a = par::assessment::read(file, &method)?;
-        let s = StoreSurveys::load(store, manifest, &method, y)?;
-        let p = crate::annual::plan_shares(&method, plans, crate::annual::plan_as_of(y, None))?;
-        Ok(par::compute(&method, &a, &s, &p, seed))
+        let inputs = crate::annual::ParInputs::load(
+            store,
+            manifest,
+            &method,
+            y,
+            plans,
+            crate::annual::plan_as_of(y, None),
+        )?;
+        Ok(par::compute(&method, &a, &inputs.inputs(), seed))
     };
     let (rf, rt) = (
         year(from, af, &args.plan_from)?,

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::annual::StoreSurveys;
+use crate::annual::ParInputs;
 use crate::cli::ParArgs;
 use crate::msg;
 use crate::par;
@@ -16,11 +16,18 @@ pub fn run(args: ParArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode> {
         anyhow::bail!(msg!("par.no_rows", file = args.assessment.display()));
     }
     let store = Store::open(&args.store.store)?;
-    let surveys = StoreSurveys::load(&store, &store.manifest()?, &method, args.year)?;
     let seed = args.par_method.seed.unwrap_or(method.seed);
     let as_of = crate::annual::plan_as_of(args.year, super::as_of(args.as_of.as_ref())?);
-    let plans = crate::annual::plan_shares(&method, &args.plan, as_of)?;
-    let result = par::compute(&method, &assessment, &surveys, &plans, seed);
+    let inputs = ParInputs::load(
+        &store,
+        &store.manifest()?,
+        &method,
+        args.year,
+        &args.plan,
+        as_of,
+    )?;
+    let result = par::compute(&method, &assessment, &inputs.inputs(), seed);
+    let surveys = &inputs.surveys;
     let outputs = crate::files::Outputs::begin(&args.out)?;
     crate::render::par::write_all(outputs.dir(), args.year, &method, &result, lang)?;
     outputs.commit()?;

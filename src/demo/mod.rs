@@ -181,7 +181,7 @@ pub fn assessment(method: &ParMethod, year: i32, seed: u64) -> String {
         for leaf in method.leaves() {
             let k = leaf.criterion;
             match leaf.source {
-                Source::Survey | Source::Plan => {}
+                Source::Survey | Source::Plan | Source::Records => {}
                 Source::Bonus | Source::Penalty => {
                     if rng.random::<f64>() < 0.3 {
                         let pts = quarter(k.max * rng.random_range(0.25..=1.0));
@@ -427,8 +427,16 @@ const PROCEDURES: [(&str, &str, &str, bool, bool, u32); 10] = [
     ("1.010", "Hòa giải tranh chấp đất đai", "", false, true, 30),
 ];
 
-/// The demo's day for its records: the exports are taken on 30/11/2026.
-pub const RECORDS_AS_OF: (i32, u32, u32) = (2026, 11, 30);
+/// The demo's years of records: (year, the day the export was taken (month, day), seed,
+/// files per commune). The last year is exported on 30/11, as the plans are judged.
+pub const RECORDS: [(i32, (u32, u32), u64, usize); 2] =
+    [(2025, (12, 31), 12, 2000), (2026, (11, 30), 13, 4000)];
+
+/// The day a demo year's records were exported.
+pub fn records_as_of(year: i32) -> Option<crate::plan::Date> {
+    let (_, (m, d), _, _) = RECORDS.iter().find(|r| r.0 == year)?;
+    crate::plan::Date::new(year, *m, *d)
+}
 
 /// The catalogue every demo commune applies (blank `unit_id`: every unit).
 pub fn records_catalogue() -> String {
@@ -447,16 +455,16 @@ pub fn records_catalogue() -> String {
     out
 }
 
-/// A seeded year of procedure files and complaints for the demo communes, up to
-/// [`RECORDS_AS_OF`]: late, supplemented and open files in proportions that follow each
-/// commune's quality. Returns (files CSV, complaints CSV).
-pub fn records(seed: u64, per_commune: usize) -> anyhow::Result<(String, String)> {
+/// A seeded year of procedure files and complaints for the demo communes, up to the year's
+/// export day ([`RECORDS`]): late, supplemented and open files in proportions that follow each
+/// commune's quality that year. Returns (files CSV, complaints CSV).
+pub fn records(year: i32, seed: u64, per_commune: usize) -> anyhow::Result<(String, String)> {
     use crate::plan::Date;
     let method = crate::qd766::load("qd766")?;
     let mut rng = Pcg64::seed_from_u64(seed);
-    let (y, m, d) = RECORDS_AS_OF;
-    let as_of = Date::new(y, m, d)
-        .ok_or_else(|| anyhow::anyhow!("the demo's day"))?
+    let y = year;
+    let as_of = records_as_of(year)
+        .ok_or_else(|| anyhow::anyhow!("the demo has no records for {year}"))?
         .days();
     let first = Date::new(y, 1, 2)
         .ok_or_else(|| anyhow::anyhow!("the demo's year"))?
@@ -471,7 +479,7 @@ pub fn records(seed: u64, per_commune: usize) -> anyhow::Result<(String, String)
     let mut feedback =
         String::from("feedback_id,unit_id,received_at,due_at,handled_at,disliked,recomplained\n");
     for (k, c) in COMMUNES.iter().enumerate() {
-        let q = (c.quality + c.trend).clamp(0.3, 0.95);
+        let q = (c.quality + c.trend * f64::from(year - 2025)).clamp(0.3, 0.95);
         for i in 0..per_commune {
             // A working day of the year, in office hours.
             let mut day = rng.random_range(first..=as_of);
@@ -599,18 +607,19 @@ pub fn write_samples(dir: &Path) -> anyhow::Result<Vec<(String, i32, PathBuf)>> 
             files.push((format!("plan:{}", c.name), year, path));
         }
     }
-    // A year of records (QĐ 766): the catalogue, the procedure files, the complaints.
-    let year = RECORDS_AS_OF.0;
-    let (hoso, pakn) = records(13, 4000)?;
-    for (layout, text) in [
-        ("tthc-catalogue", records_catalogue()),
-        ("hoso-tthc", hoso),
-        ("pakn", pakn),
-    ] {
-        let path = dir.join(format!("{layout}-{year}.csv"));
-        crate::files::replace(&path, dir, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        files.push((format!("records:{layout}"), year, path));
+    // Each year of records (QĐ 766): the catalogue, the procedure files, the complaints.
+    for (year, _, seed, per_commune) in RECORDS {
+        let (hoso, pakn) = records(year, seed, per_commune)?;
+        for (layout, text) in [
+            ("tthc-catalogue", records_catalogue()),
+            ("hoso-tthc", hoso),
+            ("pakn", pakn),
+        ] {
+            let path = dir.join(format!("{layout}-{year}.csv"));
+            crate::files::replace(&path, dir, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            files.push((format!("records:{layout}"), year, path));
+        }
     }
     Ok(files)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use super::{COMMUNES, SURVEYS, YEARS};
-use crate::annual::{ReportRequest, StoreSurveys, compare_years, review, score_year};
+use crate::annual::{ReportRequest, compare_years, review, score_year};
 use crate::compare::par_changes;
 use crate::error::UsageError;
 use crate::files::Outputs;
@@ -93,11 +93,10 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
         }
     }
     // The records, catalogue first, as exported on the demo's day; then the QĐ 766 index.
-    let (ry, rm, rd) = super::RECORDS_AS_OF;
-    let records_day = crate::plan::Date::new(ry, rm, rd);
     for (kind, year, path) in files.iter().filter(|(s, _, _)| s.starts_with("records:")) {
         let layout = crate::qd766::layout::load(kind.trim_start_matches("records:"))?;
-        let run = crate::qd766::ingest::ingest_records(&store, &layout, *year, path, records_day)?;
+        let day = super::records_as_of(*year);
+        let run = crate::qd766::ingest::ingest_records(&store, &layout, *year, path, day)?;
         say(crate::msg!(
             "demo.records",
             layout = layout.id,
@@ -109,6 +108,7 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
     let manifest = store.manifest()?;
     {
         let method = crate::qd766::load("qd766")?;
+        let ry = YEARS[YEARS.len() - 1];
         let records = crate::qd766::ingest::records(&store, &manifest, ry)?;
         let periods = crate::qd766::periods(ry, crate::qd766::Split::Month);
         let (items, totals) = crate::qd766::compute(
@@ -174,9 +174,9 @@ pub fn run(out: &Path, lang: Lang, say: &mut dyn FnMut(String)) -> anyhow::Resul
     let mut results = Vec::new();
     for y in YEARS {
         let a = crate::par::assessment::read(&assessment(y), &method)?;
-        let s = StoreSurveys::load(&store, &manifest, &method, y)?;
-        let p = crate::annual::plan_shares(&method, &plans(y), as_of(y))?;
-        let r = crate::par::compute(&method, &a, &s, &p, method.seed);
+        let inputs =
+            crate::annual::ParInputs::load(&store, &manifest, &method, y, &plans(y), as_of(y))?;
+        let r = crate::par::compute(&method, &a, &inputs.inputs(), method.seed);
         let outputs = Outputs::begin(&out.join("par").join(y.to_string()))?;
         crate::render::par::write_all(outputs.dir(), y, &method, &r, lang)?;
         outputs.commit()?;

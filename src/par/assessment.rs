@@ -236,6 +236,17 @@ pub fn read(path: &Path, method: &ParMethod) -> Result<Assessment, AssessmentErr
                         ),
                     );
                     return;
+                } else if leaf.source == Source::Records {
+                    bad(
+                        c_self,
+                        raw_self,
+                        "records_criterion",
+                        crate::msg!(
+                            "assessment.records_criterion",
+                            criterion = leaf.criterion.code
+                        ),
+                    );
+                    return;
                 } else if leaf.source == Source::Plan {
                     bad(
                         c_self,

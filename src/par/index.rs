@@ -148,14 +148,37 @@ pub fn competition_ranks(values: &[f64]) -> Vec<usize> {
 #[derive(Debug, Clone, Default)]
 pub struct PlanShares(pub BTreeMap<(String, String), Option<f64>>);
 
+/// The rates the `records` criteria take, per unit: (unit, criterion code) → what the records
+/// say. A unit absent from the map has no records stored for the year.
+#[derive(Debug, Clone, Default)]
+pub struct RecordRates(pub BTreeMap<(String, String), RecordRate>);
+
+/// A `records` criterion's input for one unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RecordRate {
+    /// The share of the criterion's maximum earned (0–1): rate / 100, or the item's points
+    /// over its maximum.
+    Share(f64),
+    /// The rate cannot be formed (its denominator is 0, or its inputs were not exported): the
+    /// criterion does not apply, as the item does not in the QĐ 766 index.
+    NotApplicable,
+}
+
+/// The inputs a unit's index draws on besides its assessment.
+pub struct Inputs<'a> {
+    pub surveys: &'a dyn Surveys,
+    pub plans: &'a PlanShares,
+    pub records: &'a RecordRates,
+}
+
 /// Computes the index of every unit of the assessment. `seed` drives the rank simulation.
 pub fn compute(
     method: &ParMethod,
     assessment: &Assessment,
-    surveys: &dyn Surveys,
-    plans: &PlanShares,
+    inputs: &Inputs<'_>,
     seed: u64,
 ) -> ParResult {
+    let (surveys, plans) = (inputs.surveys, inputs.plans);
     let leaves = method.leaves();
     let z = crate::estimate::normal_quantile(method.ci_level);
     let mut points = Vec::new();
@@ -181,7 +204,9 @@ pub fn compute(
                 se: 0.0,
                 flag: Flags::none(),
             };
-            if not_applicable {
+            let records = (leaf.source == Source::Records)
+                .then(|| inputs.records.0.get(&(unit.to_string(), c.code.clone())));
+            if not_applicable || records == Some(Some(&RecordRate::NotApplicable)) {
                 row.flag = Flags::of(FlagKind::NotApplicable);
                 points.push(row);
                 continue;
@@ -208,6 +233,13 @@ pub fn compute(
                         Some(Some(share)) => row.points = Some(c.max * share),
                         Some(None) => row.flag = Flags::of(FlagKind::NoData),
                         None => row.flag = Flags::of(FlagKind::NoPlan),
+                    }
+                }
+                Source::Records => {
+                    row.max_points = Some(c.max);
+                    match records.flatten() {
+                        Some(RecordRate::Share(share)) => row.points = Some(c.max * share),
+                        _ => row.flag = Flags::of(FlagKind::NoRecords),
                     }
                 }
                 Source::Survey => {
@@ -477,7 +509,18 @@ mod tests {
             (s("U5", "s1"), fig(70.0, 3.0, "")),
             (s("U6", "s1"), fig(60.0, 10.0, "low_n")),
         ]));
-        compute(&method(), &a, &surveys, &PlanShares::default(), 7)
+        compute(&method(), &a, &only(&surveys), 7)
+    }
+
+    /// Inputs with survey figures only.
+    fn only(surveys: &dyn Surveys) -> Inputs<'_> {
+        static NONE: std::sync::LazyLock<(PlanShares, RecordRates)> =
+            std::sync::LazyLock::new(Default::default);
+        Inputs {
+            surveys,
+            plans: &NONE.0,
+            records: &NONE.1,
+        }
     }
 
     fn total<'a>(r: &'a ParResult, unit: &str) -> &'a TotalRow {
@@ -617,7 +660,7 @@ mod tests {
             (("X".to_string(), "s1".to_string()), fig(100.0, 16.0, "")),
             (("Y".to_string(), "s1".to_string()), fig(100.0, 16.0, "")),
         ]));
-        let r = compute(&method(), &a, &surveys, &PlanShares::default(), 3);
+        let r = compute(&method(), &a, &only(&surveys), 3);
         for u in ["X", "Y"] {
             let t = total(&r, u);
             assert_eq!(t.index_pct, Some(60.0));
@@ -626,7 +669,7 @@ mod tests {
         }
         // A different seed gives a different simulation but the same intervals here.
         assert_eq!(
-            compute(&method(), &a, &surveys, &PlanShares::default(), 4).totals[0].rank_high,
+            compute(&method(), &a, &only(&surveys), 4).totals[0].rank_high,
             Some(2)
         );
     }

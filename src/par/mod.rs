@@ -8,9 +8,10 @@ mod model;
 
 pub use assessment::{Assessment, AssessmentError};
 pub use index::{
-    AreaTotal, Figure, ParResult, PlanShares, PointRow, Surveys, TotalRow, competition_ranks,
-    compute, round_to,
+    AreaTotal, Figure, Inputs, ParResult, PlanShares, PointRow, RecordRate, RecordRates, Surveys,
+    TotalRow, competition_ranks, compute, round_to,
 };
 pub use model::{
-    Area, Band, Criterion, FromRef, Leaf, ParMethod, PlanRef, Source, SurveyRef, load,
+    Area, Band, Criterion, FromRef, Leaf, ParMethod, PlanRef, RecordsRef, Source, SurveyRef, Take,
+    load,
 };

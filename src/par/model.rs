@@ -27,6 +27,9 @@ pub enum Source {
     /// max points × the unit's plan scored by the `steps` rule of a plan methodology / its
     /// most points.
     Plan,
+    /// max points × a rate the procedure records give (an item or indicator of the QĐ 766
+    /// index) / 100, or the item's points scaled to max.
+    Records,
 }
 
 impl Source {
@@ -37,12 +40,13 @@ impl Source {
             Source::Bonus => "bonus",
             Source::Penalty => "penalty",
             Source::Plan => "plan",
+            Source::Records => "records",
         }
     }
 
     /// Whether the assessment file gives this criterion's points.
     pub fn assessed(self) -> bool {
-        !matches!(self, Source::Survey | Source::Plan)
+        !matches!(self, Source::Survey | Source::Plan | Source::Records)
     }
 }
 
@@ -52,20 +56,37 @@ impl Source {
 pub enum FromRef {
     Survey(SurveyRef),
     Plan(PlanRef),
+    Records(RecordsRef),
 }
 
 impl FromRef {
     pub fn survey(&self) -> Option<&SurveyRef> {
         match self {
             FromRef::Survey(r) => Some(r),
-            FromRef::Plan(_) => None,
+            _ => None,
         }
     }
 
     pub fn plan(&self) -> Option<&PlanRef> {
         match self {
             FromRef::Plan(r) => Some(r),
-            FromRef::Survey(_) => None,
+            _ => None,
+        }
+    }
+
+    pub fn records(&self) -> Option<&RecordsRef> {
+        match self {
+            FromRef::Records(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The source this `from` belongs with.
+    fn source(&self) -> Source {
+        match self {
+            FromRef::Survey(_) => Source::Survey,
+            FromRef::Plan(_) => Source::Plan,
+            FromRef::Records(_) => Source::Records,
         }
     }
 }
@@ -76,6 +97,33 @@ impl FromRef {
 #[serde(deny_unknown_fields)]
 pub struct PlanRef {
     pub plan: String,
+}
+
+/// The rate behind a `records` criterion:
+/// `from = { index = "qd766", item = "2.1" }` — an item or indicator of a QĐ 766 methodology
+/// (its id, or a file relative to the PAR methodology file), computed for the PAR year from
+/// 1 January to 31 December (open files judged at the year's end, as `chiso qd766`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsRef {
+    pub index: String,
+    pub item: String,
+    /// `rate` (default): points = max × rate / 100; `points`: the item's points scaled to
+    /// the criterion's max (thresholds included).
+    #[serde(default)]
+    pub take: Take,
+    /// The level the item is taken at [default: commune].
+    #[serde(default)]
+    pub level: Option<crate::qd766::UnitLevel>,
+}
+
+/// What a `records` criterion takes from its item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Take {
+    #[default]
+    Rate,
+    Points,
 }
 
 /// The survey figure behind a `survey` criterion.
@@ -407,39 +455,38 @@ impl ParMethod {
         let Some(source) = c.source else {
             return Err(invalid(
                 format!("criterion {} has no source", c.code),
-                "source = \"assessment\", \"survey\", \"plan\", \"bonus\" or \"penalty\"",
+                "source = \"assessment\", \"survey\", \"plan\", \"records\", \"bonus\" or \"penalty\"",
             ));
         };
+        let example = |source: Source| match source {
+            Source::Survey => {
+                "from = { survey = \"sipas\", level = \"overall\", code = \"overall\", measure = \"satisfied_pct\" }"
+            }
+            Source::Plan => "from = { plan = \"plan-commune\" }",
+            _ => "from = { index = \"qd766\", item = \"2.1\" }",
+        };
         match (source, &c.from) {
-            (Source::Survey, None) => {
+            (Source::Survey | Source::Plan | Source::Records, None) => {
                 return Err(invalid(
                     format!(
-                        "survey criterion {} does not name its survey figure",
+                        "{} criterion {} does not say what it is taken from",
+                        source.name(),
                         c.code
                     ),
-                    "add from = { survey = \"sipas\", level = \"overall\", code = \"overall\", measure = \"satisfied_pct\" }",
+                    &format!("add {}", example(source)),
                 ));
             }
-            (Source::Survey, Some(FromRef::Plan(_))) | (Source::Plan, Some(FromRef::Survey(_))) => {
+            (Source::Survey | Source::Plan | Source::Records, Some(f)) if f.source() != source => {
                 return Err(invalid(
                     format!(
-                        "criterion {} has source = \"{}\" but its `from` names the other kind",
+                        "criterion {} has source = \"{}\" but its `from` is for source = \"{}\"",
                         c.code,
-                        source.name()
+                        source.name(),
+                        f.source().name()
                     ),
-                    "a survey criterion takes from = { survey, level, code, measure }; a plan criterion from = { plan = \"plan-commune\" }",
+                    &format!("a {} criterion takes {}", source.name(), example(source)),
                 ));
             }
-            (Source::Plan, None) => {
-                return Err(invalid(
-                    format!(
-                        "plan criterion {} does not name its plan methodology",
-                        c.code
-                    ),
-                    "add from = { plan = \"plan-commune\" }",
-                ));
-            }
-            (Source::Plan, Some(FromRef::Plan(_))) => {}
             (Source::Survey, Some(FromRef::Survey(r))) => {
                 if !r.measure.ends_with("_pct") {
                     return Err(invalid(
@@ -461,21 +508,21 @@ impl ParMethod {
                     ));
                 }
             }
-            (_, Some(_)) => {
+            (Source::Assessment | Source::Bonus | Source::Penalty, Some(_)) => {
                 return Err(invalid(
                     format!(
-                        "criterion {} names a survey figure but its source is {}",
+                        "criterion {} names what it is taken from but its source is {}",
                         c.code,
                         source.name()
                     ),
-                    "only source = \"survey\" or \"plan\" takes `from`",
+                    "only source = \"survey\", \"plan\" or \"records\" takes `from`",
                 ));
             }
             _ => {}
         }
         Ok(match source {
             Source::Bonus | Source::Penalty => 0.0,
-            Source::Assessment | Source::Survey | Source::Plan => c.max,
+            Source::Assessment | Source::Survey | Source::Plan | Source::Records => c.max,
         })
     }
 
@@ -502,4 +549,62 @@ pub fn load(id_or_path: &str) -> Result<ParMethod, DefinitionError> {
         },
         |id| crate::definition::shipped_in("scoring", SHIPPED, id, ParMethod::from_toml),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(criterion: &str) -> Result<ParMethod, DefinitionError> {
+        let text = format!(
+            r#"id = "t"
+title_vi = "t"
+title_en = "t"
+basis = "t"
+decimals = 2
+ci_level = 0.95
+simulations = 100
+seed = 1
+bands = [{{ code = "A", vi = "A", en = "A" }}]
+[[areas]]
+code = "1"
+vi = "a"
+en = "a"
+max = 2
+criteria = [{criterion}]
+"#
+        );
+        ParMethod::from_toml("t.toml", &text)
+    }
+
+    #[test]
+    fn a_records_criterion_names_an_index_item_and_nothing_else() {
+        let ok = with(
+            r#"{ code = "1.1", max = 2, source = "records", vi = "x", en = "x", from = { index = "qd766", item = "3.3", take = "points" } }"#,
+        )
+        .expect("a records criterion");
+        let from = ok.areas[0].criteria[0]
+            .from
+            .as_ref()
+            .and_then(FromRef::records);
+        assert_eq!(
+            from.map(|r| (r.item.as_str(), r.take)),
+            Some(("3.3", Take::Points))
+        );
+        let err = |c: &str| with(c).expect_err("refused").to_string();
+        let missing = err(r#"{ code = "1.1", max = 2, source = "records", vi = "x", en = "x" }"#);
+        assert!(
+            missing.contains("does not say what it is taken from"),
+            "{missing}"
+        );
+        assert!(missing.contains("index = \"qd766\""), "{missing}");
+        let crossed = err(
+            r#"{ code = "1.1", max = 2, source = "survey", vi = "x", en = "x", from = { index = "qd766", item = "2.1" } }"#,
+        );
+        assert!(crossed.contains("is for source = \"records\""), "{crossed}");
+        let assessed = err(
+            r#"{ code = "1.1", max = 2, source = "assessment", vi = "x", en = "x", from = { index = "qd766", item = "2.1" } }"#,
+        );
+        assert!(assessed.contains("its source is assessment"), "{assessed}");
+    }
 }

@@ -224,6 +224,19 @@ pub fn facts(m: &Qd766Method, u: &UnitRecords<'_>, p: &Period) -> BTreeMap<Fact,
     c.0
 }
 
+/// Every unit's facts in `p`, for other methodologies to draw rates from (see
+/// [`Qd766Method::figure`]).
+pub fn facts_by_unit(
+    m: &Qd766Method,
+    r: &Records,
+    p: &Period,
+) -> BTreeMap<String, BTreeMap<Fact, f64>> {
+    UnitRecords::by_unit(r)
+        .iter()
+        .map(|(u, x)| (u.to_string(), facts(m, x, p)))
+        .collect()
+}
+
 /// One row of `qd766_items.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRow {
@@ -273,15 +286,7 @@ fn items(
                     .map(|f| c.get(f).copied())
                     .sum::<Option<f64>>(),
             };
-            let at_level = i.levels.contains(&level);
-            let rate = match (num, den) {
-                (Some(n), Some(d)) if d > 0.0 && at_level => Some(if i.rate.num.is_some() {
-                    100.0 * n / d
-                } else {
-                    (100.0 - 100.0 * n / d).max(0.0)
-                }),
-                _ => None,
-            };
+            let rate = i.rate.of(c).filter(|_| i.levels.contains(&level));
             ItemRow {
                 period: p.label.clone(),
                 unit_id: unit.to_string(),

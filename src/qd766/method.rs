@@ -90,6 +90,36 @@ pub struct Rate {
     pub minus: Vec<Fact>,
 }
 
+impl Rate {
+    /// The rate in percent from a unit's facts; None when a fact is absent (its input was
+    /// not given) or the denominator is 0.
+    pub fn of(&self, facts: &std::collections::BTreeMap<Fact, f64>) -> Option<f64> {
+        let den = facts.get(&self.den).copied().filter(|d| *d > 0.0)?;
+        Some(match self.num {
+            Some(f) => 100.0 * facts.get(&f)? / den,
+            None => {
+                let minus: f64 = self
+                    .minus
+                    .iter()
+                    .map(|f| facts.get(f).copied())
+                    .sum::<Option<f64>>()?;
+                (100.0 - 100.0 * minus / den).max(0.0)
+            }
+        })
+    }
+}
+
+/// A rate the records give that earns no points in the index, for other methodologies (the
+/// CCHC index) to draw on, e.g. the share of eligible procedures offered end to end online.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+    pub rate: Rate,
+}
+
 /// The level a unit is scored at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,6 +184,9 @@ pub struct Qd766Method {
     pub bands: Vec<Band>,
     pub groups: Vec<Group>,
     pub items: Vec<Item>,
+    /// Rates without points (see [`Indicator`]).
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
     /// Parsed `holidays`.
     #[serde(skip)]
     pub holiday_days: BTreeSet<i64>,
@@ -189,6 +222,33 @@ impl Qd766Method {
                 ));
             }
         }
+        let mut codes = BTreeSet::new();
+        for code in m
+            .items
+            .iter()
+            .map(|i| &i.code)
+            .chain(m.indicators.iter().map(|i| &i.code))
+        {
+            if !codes.insert(code.as_str()) {
+                return Err(invalid(
+                    format!("code {code} is listed twice"),
+                    "give every item and indicator its own code",
+                ));
+            }
+        }
+        for r in m
+            .indicators
+            .iter()
+            .map(|i| (&i.code, &i.rate))
+            .chain(m.items.iter().map(|i| (&i.code, &i.rate)))
+        {
+            if r.1.num.is_some() != r.1.minus.is_empty() {
+                return Err(invalid(
+                    format!("{}: give its rate either num or minus", r.0),
+                    "rate = { num = \"on_time\", den = \"in_hand\" } or { den = \"in_hand\", minus = [\"overdue\"] }",
+                ));
+            }
+        }
         for i in &m.items {
             if !m.groups.iter().any(|g| g.code == i.group) {
                 return Err(invalid(
@@ -197,12 +257,6 @@ impl Qd766Method {
                         i.code, i.group
                     ),
                     "list the group under [[groups]]",
-                ));
-            }
-            if i.rate.num.is_some() != i.rate.minus.is_empty() {
-                return Err(invalid(
-                    format!("item {}: give its rate either num or minus", i.code),
-                    "rate = { num = \"on_time\", den = \"in_hand\" } or { den = \"in_hand\", minus = [\"overdue\"] }",
                 ));
             }
             if i.threshold.is_some_and(|t| !(t > 0.0 && t <= 100.0)) {
@@ -222,6 +276,31 @@ impl Qd766Method {
             Some(t) => rate * item.max / t,
             None => rate * item.max / 100.0,
         }
+    }
+
+    /// The rate (percent) and, for an item, the share of its maximum earned (0–1) of `code`
+    /// from a unit's facts at `level`; None when the code is unknown, the item does not apply
+    /// at the level, or the rate cannot be formed.
+    pub fn figure(
+        &self,
+        code: &str,
+        facts: &std::collections::BTreeMap<Fact, f64>,
+        level: UnitLevel,
+    ) -> Option<(f64, Option<f64>)> {
+        if let Some(i) = self.items.iter().find(|i| i.code == code) {
+            if !i.levels.contains(&level) {
+                return None;
+            }
+            let r = i.rate.of(facts)?;
+            return Some((r, Some(Self::points(i, r) / i.max)));
+        }
+        let i = self.indicators.iter().find(|i| i.code == code)?;
+        Some((i.rate.of(facts)?, None))
+    }
+
+    /// Whether `code` names an item or an indicator.
+    pub fn knows(&self, code: &str) -> bool {
+        self.items.iter().any(|i| i.code == code) || self.indicators.iter().any(|i| i.code == code)
     }
 
     /// The band of an index.

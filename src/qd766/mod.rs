@@ -8,9 +8,10 @@ pub mod method;
 pub mod records;
 
 pub use compute::{
-    ALL, ItemRow, Period, Split, TotalRow, UnitRecords, compute, facts, on_time, periods,
+    ALL, ItemRow, Period, Split, TotalRow, UnitRecords, compute, facts, facts_by_unit, on_time,
+    periods,
 };
-pub use method::{Fact, Qd766Method, UnitLevel, load};
+pub use method::{Fact, Indicator, Qd766Method, UnitLevel, load};
 pub use records::{
     Channel, Feedback, FileRecord, FileStatus, Minute, OnlineLevel, Procedure, Records,
 };

@@ -7,7 +7,7 @@ use rust_xlsxwriter::Format;
 use super::scores::new_workbook;
 use super::{num, opt};
 use crate::lang::Lang;
-use crate::par::{ParMethod, ParResult};
+use crate::par::{ParMethod, ParResult, Source};
 
 /// The columns of `par_points.csv`, in order: a contract (`flag` added last).
 pub const POINTS_COLUMNS: [&str; 9] = [
@@ -143,17 +143,14 @@ fn headers(lang: Lang) -> ([&'static str; 12], [&'static str; 8]) {
     }
 }
 
-pub fn source_label(source: &str, lang: Lang) -> &str {
-    match (source, lang) {
-        ("assessment", Lang::Vi) => "Tự chấm / thẩm định",
-        ("survey", Lang::Vi) => "Điều tra xã hội học",
-        ("bonus", Lang::Vi) => "Điểm thưởng",
-        ("penalty", Lang::Vi) => "Điểm trừ",
-        ("assessment", Lang::En) => "Self-assessment / appraisal",
-        ("survey", Lang::En) => "Survey",
-        ("bonus", Lang::En) => "Bonus",
-        ("penalty", Lang::En) => "Penalty",
-        (other, _) => other,
+pub fn source_label(source: Source, lang: Lang) -> &'static str {
+    match source {
+        Source::Assessment => lang.pick("Tự chấm / thẩm định", "Self-assessment / appraisal"),
+        Source::Survey => lang.pick("Điều tra xã hội học", "Survey"),
+        Source::Plan => lang.pick("Kế hoạch CCHC năm", "Annual PAR plan"),
+        Source::Records => lang.pick("Dữ liệu hồ sơ TTHC", "Procedure records"),
+        Source::Bonus => lang.pick("Điểm thưởng", "Bonus"),
+        Source::Penalty => lang.pick("Điểm trừ", "Penalty"),
     }
 }
 
@@ -253,7 +250,7 @@ pub fn write_xlsx(
             sheet.write(r, 0, p.unit_id.as_str())?;
             sheet.write(r, 1, p.criterion.as_str())?;
             sheet.write(r, 2, name)?;
-            sheet.write(r, 3, source_label(p.source.name(), lang))?;
+            sheet.write(r, 3, source_label(p.source, lang))?;
             for (c, x) in [(4, p.max_points), (5, p.points), (6, Some(p.se))] {
                 if let Some(x) = x.filter(|x| x.is_finite()) {
                     sheet.write_with_format(r, c, x, &number)?;

@@ -244,6 +244,7 @@ fn par_index_changes_with_intervals_and_rank_overlap_on_the_shipped_samples() {
             ]);
             assert_eq!(r.code, 0, "{}", r.stderr);
         }
+        crate::util::ingest_sample_records(&d, y.parse().expect("a year"));
         let a = root(&format!("surveys/samples/assessment-{y}.csv"));
         let plans = crate::util::sample_plans("--plan", y.parse().expect("a year"));
         let mut args = vec!["par", "--year", y, "--assessment", &a, "--out", y];

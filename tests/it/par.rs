@@ -97,6 +97,7 @@ fn shipped_samples_give_each_unit_a_total_band_rank_and_interval_twice_identical
             &root(&format!("surveys/samples/{s}-2026.csv")),
         );
     }
+    crate::util::ingest_sample_records(&d, 2026);
     let assessment = root("surveys/samples/assessment-2026.csv");
     let files = |dir: &str| {
         let out = d.path().join(dir).display().to_string();
@@ -204,6 +205,10 @@ fn assessment_problems_are_refused_naming_line_column_and_rule() {
         (
             format!("{}\nCôn Minh,8.1,50,,\n", sample.trim_end()),
             vec![&appended, "`50`", "survey_criterion"],
+        ),
+        (
+            format!("{}\nCôn Minh,3.2.2,1,,\n", sample.trim_end()),
+            vec![&appended, "`1`", "records_criterion", "hoso-tthc"],
         ),
         (
             format!("{}\nCôn Minh,1.1,2,,\n", sample.trim_end()),

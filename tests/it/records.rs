@@ -208,3 +208,162 @@ fn the_qd766_index_from_the_stored_records_by_hand() {
     );
     assert!(d.path().join("q/qd766.xlsx").is_file());
 }
+
+/// A CCHC methodology drawing four criteria from the records: a rate (2.1), an item's points
+/// (3.3, whose threshold is 50 %), an indicator without points (toan_trinh) and an item whose
+/// denominator is 0 (3.6: no file carries a fee), beside one assessed criterion.
+const PAR_RECORDS: &str = r#"id = "par-records"
+title_vi = "Chỉ số thử"
+title_en = "Test index"
+basis = "test"
+decimals = 2
+ci_level = 0.95
+simulations = 100
+seed = 5
+bands = [
+  { code = "A", min = 60, vi = "Tốt", en = "Good" },
+  { code = "B", vi = "Khá", en = "Fair" },
+]
+
+[[areas]]
+code = "1"
+vi = "Một cửa"
+en = "One-stop shop"
+max = 10
+criteria = [
+  { code = "1.1", max = 1, source = "assessment", vi = "Tự chấm", en = "Assessed" },
+  { code = "1.2", max = 2, source = "records", vi = "Đúng hạn", en = "On time", from = { index = "qd766", item = "2.1" } },
+  { code = "1.3", max = 4, source = "records", vi = "Nộp trực tuyến", en = "Online", from = { index = "qd766", item = "3.3", take = "points" } },
+  { code = "1.4", max = 2, source = "records", vi = "Toàn trình", en = "End to end", from = { index = "qd766", item = "toan_trinh" } },
+  { code = "1.5", max = 1, source = "records", vi = "Thanh toán", en = "Paid online", from = { index = "qd766", item = "3.6" } },
+]
+"#;
+
+/// Xuân Dương's January: A and D on time, B finished two days late (online), C on time.
+const JAN: &str = "record_id,unit_id,procedure_id,channel,received_at,due_at,finished_at,status
+A,Xuân Dương,P1,1,05/01/2026 08:00,06/01/2026 17:00,06/01/2026 10:00,10
+B,Xuân Dương,P2,2,05/01/2026 09:00,12/01/2026 17:00,14/01/2026 10:00,10
+C,Xuân Dương,P2,1,07/01/2026 08:00,14/01/2026 17:00,13/01/2026 10:00,10
+D,Xuân Dương,P1,1,08/01/2026 08:00,09/01/2026 17:00,09/01/2026 15:00,10
+";
+
+#[test]
+fn cchc_criteria_take_their_rates_from_the_stored_records() {
+    let d = Dir::new();
+    d.write("par.toml", PAR_RECORDS);
+    d.write("cat.csv", CATALOGUE);
+    d.write("jan.csv", JAN);
+    d.write(
+        "a.csv",
+        "unit_id,criterion,self_score,appraised_score,note\nXuân Dương,1.1,1,,\nCôn Minh,1.1,1,,\n",
+    );
+    let par = |d: &Dir, out: &str, assessment: &str| {
+        let method = if out == "typo" {
+            "typo.toml"
+        } else {
+            "par.toml"
+        };
+        d.run(&[
+            "par",
+            "--store",
+            "store",
+            "--year",
+            "2026",
+            "--method",
+            method,
+            "--assessment",
+            assessment,
+            "--out",
+            out,
+        ])
+    };
+    // No records stored yet: the records criteria are flagged, and no index is given.
+    assert_eq!(ingest(&d, "tthc-catalogue", "cat.csv").code, 0);
+    let run = par(&d, "none", "a.csv");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let totals = std::fs::read_to_string(d.path().join("none/par_totals.csv")).expect("totals");
+    let xd = totals
+        .lines()
+        .find(|l| l.contains("Xuân Dương"))
+        .expect("a row");
+    assert!(xd.contains("1.2:no_records"), "{xd}");
+    assert!(xd.contains(",,"), "no index without the records: {xd}");
+
+    assert_eq!(ingest(&d, "hoso-tthc", "jan.csv").code, 0);
+    let run = par(&d, "out", "a.csv");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let points = crate::util::csv_rows(
+        &std::fs::read_to_string(d.path().join("out/par_points.csv")).expect("points"),
+    );
+    let get = |unit: &str, c: &str| {
+        points
+            .iter()
+            .find(|r| r["unit_id"] == unit && r["criterion"] == c)
+            .unwrap_or_else(|| panic!("{unit} {c}"))
+            .clone()
+    };
+    // 1.2: 3 of 4 files on time = 75 % → 2 × 0.75.
+    assert_eq!(get("Xuân Dương", "1.2")["points"], "1.5");
+    assert_eq!(get("Xuân Dương", "1.2")["source"], "records");
+    // 1.3: 1 of 4 online = 25 %; QĐ 766 item 3.3 gives 25 × 6 / 50 = 3 of its 6 points,
+    // half of them → 4 × 0.5.
+    assert_eq!(get("Xuân Dương", "1.3")["points"], "2");
+    // 1.4: P1 and P2 are eligible, P2 offered end to end → 50 % → 2 × 0.5.
+    assert_eq!(get("Xuân Dương", "1.4")["points"], "1");
+    // 1.5: no file carries a fee: not applicable, out of the maximum — never a 0.
+    let paid = get("Xuân Dương", "1.5");
+    assert_eq!(
+        (paid["points"].as_str(), paid["max_points"].as_str()),
+        ("", "")
+    );
+    assert_eq!(paid["flag"], "not_applicable");
+    // Côn Minh has no files: its records criteria are flagged, its index empty.
+    assert_eq!(get("Côn Minh", "1.2")["flag"], "no_records");
+    let totals = crate::util::csv_rows(
+        &std::fs::read_to_string(d.path().join("out/par_totals.csv")).expect("totals"),
+    );
+    let xd = totals
+        .iter()
+        .find(|r| r["unit_id"] == "Xuân Dương")
+        .expect("Xuân Dương");
+    // (1 + 1.5 + 2 + 1) of (1 + 2 + 4 + 2) = 5.5 / 9.
+    assert_eq!(xd["points"], "5.5");
+    assert_eq!(xd["max_points"], "9");
+    let index: f64 = xd["index_pct"].parse().expect("an index");
+    assert!((index - 5.5 / 9.0 * 100.0).abs() < 1e-9, "{index}");
+    assert_eq!(xd["se"], "0", "records carry no sampling error");
+    assert!(
+        totals
+            .iter()
+            .any(|r| r["unit_id"] == "Côn Minh" && r["index_pct"].is_empty())
+    );
+
+    // The assessment must not score a records criterion.
+    d.write(
+        "bad.csv",
+        "unit_id,criterion,self_score,appraised_score,note\nXuân Dương,1.1,1,,\nXuân Dương,1.2,2,,\n",
+    );
+    let run = d.run_vi(&[
+        "par",
+        "--store",
+        "store",
+        "--year",
+        "2026",
+        "--method",
+        "par.toml",
+        "--assessment",
+        "bad.csv",
+        "--out",
+        "bad",
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    run.says(&["bad.csv:3", "`2`", "records_criterion", "hồ sơ TTHC"]);
+    // A methodology naming an item the index lacks is refused before anything is read.
+    d.write(
+        "typo.toml",
+        PAR_RECORDS.replace("item = \"2.1\"", "item = \"2.9\""),
+    );
+    let run = par(&d, "typo", "a.csv");
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    run.says(&["1.2", "`2.9`", "hint: items: 1.1"]);
+}

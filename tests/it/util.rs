@@ -313,3 +313,20 @@ pub fn sample_plans(flag: &str, year: i32) -> Vec<String> {
         })
         .collect()
 }
+
+/// Ingests the shipped sample records of `year` (catalogue first, then the procedure files
+/// and complaints) into `d`'s store, as exported on the demo's day for that year.
+pub fn ingest_sample_records(d: &Dir, year: i32) {
+    let store = d.store().display().to_string();
+    let day = chiso::demo::records_as_of(year)
+        .expect("a demo year of records")
+        .to_string();
+    for layout in ["tthc-catalogue", "hoso-tthc", "pakn"] {
+        let file = root(&format!("surveys/samples/{layout}-{year}.csv"));
+        let y = year.to_string();
+        let run = d.run(&[
+            "ingest", "--store", &store, "--survey", layout, "--year", &y, "--as-of", &day, &file,
+        ]);
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    }
+}
