@@ -17,7 +17,9 @@ use crate::instrument::{self, Instrument};
 use crate::methodology::Method;
 use crate::store::{Manifest, Store};
 pub use par_inputs::{ParInputs, PlanFile, StoreSurveys, plan_as_of, plan_shares, record_rates};
-pub use report::{ParReview, PlanReview, ReportRequest, Review, SurveyReview, YearChange, review};
+pub use report::{
+    ParReview, PlanReview, Qd766Review, ReportRequest, Review, SurveyReview, YearChange, review,
+};
 pub use summary::{ParSummary, SurveySummary};
 
 /// Loads a questionnaire and checks that it applies to `year`.

@@ -85,8 +85,50 @@ pub struct Review {
     pub par: Option<ParReview>,
     /// Each unit's annual plan, followed up to the day of the assessment.
     pub plans: Vec<PlanReview>,
+    /// The QĐ 766 index of the year, when procedure files are stored for it.
+    pub qd766: Option<Qd766Review>,
     /// Surveys (or years) stored but left out, with why.
     pub left_out: Vec<String>,
+}
+
+/// The QĐ 766 index of the report's year: the year from 1 January and each month, every unit
+/// and ALL, at commune level, by the shipped method.
+#[derive(Debug, Clone)]
+pub struct Qd766Review {
+    pub method: crate::qd766::Qd766Method,
+    /// Procedure files stored for the year (their latest state).
+    pub files: usize,
+    pub items: Vec<crate::qd766::ItemRow>,
+    pub totals: Vec<crate::qd766::TotalRow>,
+}
+
+impl Qd766Review {
+    /// Reads the year's records from the store; None when no procedure file is stored.
+    pub fn read(store: &Store, manifest: &Manifest, year: i32) -> anyhow::Result<Option<Self>> {
+        use crate::qd766;
+        if !manifest
+            .batches_of("hoso-tthc", year)
+            .any(|b| b.accepted > 0)
+        {
+            return Ok(None);
+        }
+        let method = qd766::load("qd766")?;
+        let records = qd766::ingest::records(store, manifest, year)?;
+        let periods = qd766::periods(year, qd766::Split::Month);
+        let (items, totals) =
+            qd766::compute(&method, &records, qd766::UnitLevel::Commune, &periods);
+        Ok(Some(Qd766Review {
+            method,
+            files: records.files.len(),
+            items,
+            totals,
+        }))
+    }
+
+    /// The year's label among the periods (`2026`).
+    pub fn year_label(&self) -> Option<&str> {
+        self.totals.first().map(|t| t.period.as_str())
+    }
 }
 
 /// A unit's annual CCHC plan on the day of the assessment.
@@ -170,7 +212,10 @@ pub fn review(store: &Store, req: &ReportRequest) -> anyhow::Result<Review> {
     let manifest = store.manifest()?;
     let par_method = par::load(&req.par_method)?;
     let ids = surveys_in(&manifest, req.year);
-    if ids.is_empty() && req.assessment.is_none() {
+    let has_records = manifest
+        .batches_of("hoso-tthc", req.year)
+        .any(|b| b.accepted > 0);
+    if ids.is_empty() && req.assessment.is_none() && !has_records {
         return Err(UsageError(format!(
             "the store {} has no answers for {}\n  hint: `chiso batches` lists what is stored; ingest that year's batches first",
             store.root().display(),
@@ -199,6 +244,7 @@ pub fn review(store: &Store, req: &ReportRequest) -> anyhow::Result<Review> {
         .iter()
         .map(|(unit, file)| PlanReview::read(unit, file, &par_method, as_of))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let qd766 = Qd766Review::read(store, &manifest, req.year)?;
     Ok(Review {
         year: req.year,
         compare: req.compare,
@@ -207,6 +253,7 @@ pub fn review(store: &Store, req: &ReportRequest) -> anyhow::Result<Review> {
         surveys,
         par,
         plans,
+        qd766,
         left_out,
     })
 }

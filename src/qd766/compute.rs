@@ -224,6 +224,20 @@ pub fn facts(m: &Qd766Method, u: &UnitRecords<'_>, p: &Period) -> BTreeMap<Fact,
     c.0
 }
 
+/// The periods the records reach: each cut at the records' export day, those starting after
+/// it left out.
+pub fn reached(r: &Records, periods: &[Period]) -> Vec<Period> {
+    periods
+        .iter()
+        .filter(|p| r.as_of.is_none_or(|a| p.start <= a))
+        .map(|p| Period {
+            label: p.label.clone(),
+            start: p.start,
+            end: r.as_of.map_or(p.end, |a| a.min(p.end)),
+        })
+        .collect()
+}
+
 /// Every unit's facts in `p`, for other methodologies to draw rates from (see
 /// [`Qd766Method::figure`]).
 pub fn facts_by_unit(
@@ -231,9 +245,12 @@ pub fn facts_by_unit(
     r: &Records,
     p: &Period,
 ) -> BTreeMap<String, BTreeMap<Fact, f64>> {
+    let Some(p) = reached(r, std::slice::from_ref(p)).pop() else {
+        return BTreeMap::new();
+    };
     UnitRecords::by_unit(r)
         .iter()
-        .map(|(u, x)| (u.to_string(), facts(m, x, p)))
+        .map(|(u, x)| (u.to_string(), facts(m, x, &p)))
         .collect()
 }
 
@@ -314,7 +331,7 @@ pub fn compute(
     let units = UnitRecords::by_unit(r);
     let mut item_rows = Vec::new();
     let mut totals = Vec::new();
-    for p in periods {
+    for p in &reached(r, periods) {
         let mut all: BTreeMap<Fact, f64> = BTreeMap::new();
         let mut period_totals = Vec::new();
         for (unit, u) in &units {
@@ -469,7 +486,46 @@ mod tests {
                 paper_result_required: false,
                 max_days: Some(5),
             }]),
+            as_of: None,
         }
+    }
+
+    #[test]
+    fn an_export_taken_mid_month_judges_open_files_on_its_day_and_reaches_no_further()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let m = crate::qd766::load("qd766")?;
+        // Open on 10/03 (the export's day), due 13/03: on time as far as anyone knows then;
+        // judged at 31/03 it would be overdue.
+        let r = Records {
+            files: vec![file(
+                "a",
+                "09/03/2026 08:00",
+                Some("13/03/2026 17:00"),
+                None,
+            )],
+            as_of: Some(t("10/03/2026 23:59")),
+            ..Records::default()
+        };
+        let months = periods(2026, Split::Month);
+        let (_, totals) = compute(&m, &r, UnitLevel::Commune, &months);
+        let labels: BTreeSet<&str> = totals.iter().map(|t| t.period.as_str()).collect();
+        assert_eq!(
+            labels,
+            BTreeSet::from(["2026", "2026-01", "2026-02", "2026-03"]),
+            "April on is after the export"
+        );
+        let reached = reached(&r, &months);
+        assert_eq!(reached[3].end, t("10/03/2026 23:59"));
+        let proc = None;
+        assert_eq!(on_time(&m, &r.files[0], proc, reached[3].end), Some(true));
+        assert_eq!(on_time(&m, &r.files[0], proc, months[3].end), Some(false));
+        let (items, _) = compute(&m, &r, UnitLevel::Commune, &months[..1]);
+        let on = items
+            .iter()
+            .find(|i| i.unit_id == "X" && i.item == "2.1")
+            .and_then(|i| i.rate_pct);
+        assert_eq!(on, Some(100.0));
+        Ok(())
     }
 
     #[test]

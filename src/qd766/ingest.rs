@@ -535,9 +535,16 @@ pub fn records(store: &Store, manifest: &Manifest, year: i32) -> anyhow::Result<
                 .collect())
         })
         .transpose()?;
+    let as_of = text(&files_df, "as_of")?
+        .into_iter()
+        .flatten()
+        .filter_map(|d| Date::parse(&d))
+        .max()
+        .map(super::records::end_of);
     Ok(super::Records {
         files,
         feedback,
         catalogue,
+        as_of,
     })
 }

@@ -166,6 +166,11 @@ pub struct Records {
     pub files: Vec<FileRecord>,
     pub feedback: Option<Vec<Feedback>>,
     pub catalogue: Option<Vec<Procedure>>,
+    /// The last minute of the newest export's day (`--as-of`): what is known stops there, so
+    /// a period is judged no later than it (a file open in the export is open then, not at
+    /// the period's end) and a period that starts after it is left out. None: judged at each
+    /// period's end.
+    pub as_of: Option<Minute>,
 }
 
 #[cfg(test)]

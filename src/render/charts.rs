@@ -164,11 +164,14 @@ pub enum Chart {
         as_of: i64,
         rows: Vec<TimelineRow>,
     },
-    /// An index over several years, one line per unit, with intervals.
+    /// An index over several years (or months), one line per unit, with intervals where
+    /// they are finite.
     Trend {
         frame: Frame,
         axis: String,
-        /// (unit, [(year, estimate, lo, hi)]).
+        /// The x positions in order, each with its label (`2025`, `T3`).
+        ticks: Vec<(i32, String)>,
+        /// (unit, [(x, estimate, lo, hi)]).
         series: Vec<(String, Vec<TrendPoint>)>,
     },
 }
@@ -770,17 +773,14 @@ impl Chart {
                     p.text(right, (x1 + 24, y), 24.0, INK, HPos::Left, VPos::Center)
                 })
             }
-            Chart::Trend { axis, series, .. } => {
+            Chart::Trend {
+                axis,
+                ticks,
+                series,
+                ..
+            } => {
                 let (x0, x1) = (140, w - 340);
-                let years: Vec<i32> = {
-                    let mut v: Vec<i32> = series
-                        .iter()
-                        .flat_map(|s| s.1.iter().map(|p| p.0))
-                        .collect();
-                    v.sort_unstable();
-                    v.dedup();
-                    v
-                };
+                let years: Vec<i32> = ticks.iter().map(|t| t.0).collect();
                 let (ylo, yhi) = (0.0, 100.0);
                 let ymap = |v: f64| {
                     plot_bottom
@@ -811,9 +811,9 @@ impl Chart {
                     let k = years.iter().position(|x| *x == y).unwrap_or(0) as f64;
                     x0 + pad + (k / span * f64::from(x1 - x0 - 2 * pad)).round() as i32
                 };
-                for y in &years {
+                for (y, label) in ticks {
                     p.text(
-                        &y.to_string(),
+                        label,
                         (xmap(*y), plot_bottom + 12),
                         22.0,
                         MUTED,

@@ -391,6 +391,7 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, &Estimates)]) -> Option<Chart> {
     // ALL last, drawn over the units.
     series.sort_by_key(|(u, _)| u == &unit_name(ALL, ctx.lang));
     let first = years[0].0;
+    let ticks = years.iter().map(|(y, _)| (*y, y.to_string())).collect();
     // n of the latest year, all units together.
     let n_last = years
         .last()
@@ -413,6 +414,7 @@ pub fn trend(ctx: &SurveyCtx, years: &[(i32, &Estimates)]) -> Option<Chart> {
             lang: ctx.lang,
         },
         axis: axis_pct(ctx.lang),
+        ticks,
         series,
     })
 }
@@ -615,5 +617,137 @@ pub fn plan_timeline(p: &crate::annual::PlanReview, lang: Lang) -> Option<Chart>
         span,
         as_of: p.as_of.days(),
         rows,
+    })
+}
+
+fn qd766_footnote(q: &crate::annual::Qd766Review, lang: Lang) -> String {
+    let m = &q.method;
+    lang.pick(
+        format!(
+            "Nguồn: {} hồ sơ TTHC trong hệ thống một cửa đã nhập (trạng thái mới nhất); phương pháp: {} ({}, mô phỏng một phần).",
+            crate::lang::count(q.files as u64, lang), m.title_vi, m.id
+        ),
+        format!(
+            "Source: {} procedure files from the one-stop-shop exports entered (latest state); method: {} ({}, partly modelled).",
+            crate::lang::count(q.files as u64, lang), m.title_en, m.id
+        ),
+    )
+}
+
+/// Units ranked by the QĐ 766 index for the year, bands as zones (no intervals: the records
+/// are a census).
+pub fn qd766_ranked(q: &crate::annual::Qd766Review, lang: Lang) -> Option<Chart> {
+    let year = q.year_label()?;
+    let mut units: Vec<(usize, Bar)> = q
+        .totals
+        .iter()
+        .filter(|t| t.period == year && t.unit_id != ALL)
+        .filter_map(|t| {
+            let i = t.index_pct?;
+            let band = t.band.as_deref().and_then(|b| {
+                let k = q.method.bands.iter().position(|x| x.code == b)?;
+                Some((b.to_string(), k))
+            });
+            Some((
+                t.rank?,
+                Bar {
+                    label: t.unit_id.clone(),
+                    estimate: i,
+                    lo: i,
+                    hi: i,
+                    flagged: false,
+                    band,
+                },
+            ))
+        })
+        .collect();
+    if units.is_empty() {
+        return None;
+    }
+    units.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.label.cmp(&b.1.label)));
+    let bands = q
+        .method
+        .bands
+        .iter()
+        .map(|b| {
+            let name = lang.pick(&b.vi, &b.en);
+            let label = match b.min {
+                Some(m) => format!("{name} ≥ {}", number(m, 0, lang)),
+                None => name.to_string(),
+            };
+            (b.min, label)
+        })
+        .collect();
+    Some(Chart::Ranked {
+        frame: Frame {
+            title: lang.pick(
+                format!("Xếp hạng Bộ chỉ số phục vụ người dân, doanh nghiệp (QĐ 766) năm {year}"),
+                format!("Service-quality index (QĐ 766) ranking, {year}"),
+            ),
+            subtitle: lang.pick(
+                "Chấm: điểm trên 100 của các chỉ số thành phần áp dụng; nền màu: mức xếp loại (mô phỏng). Số liệu tổng hợp toàn bộ hồ sơ, không có sai số mẫu.".into(),
+                "Dot: points out of 100 of the items that apply; shading: bands (modelled). Every file counted: no sampling error.".into(),
+            ),
+            footnote: qd766_footnote(q, lang),
+            lang,
+        },
+        axis: lang.pick("Chỉ số QĐ 766 (%)".into(), "QĐ 766 index (%)".into()),
+        bands,
+        units: units.into_iter().map(|(_, b)| b).collect(),
+        decimals: 2,
+    })
+}
+
+/// An item's rate in each month on its own, one line per unit and ALL (the year's months
+/// that have a rate).
+pub fn qd766_monthly(q: &crate::annual::Qd766Review, item: &str, lang: Lang) -> Option<Chart> {
+    let year = q.year_label()?;
+    let it = q.method.items.iter().find(|i| i.code == item)?;
+    let month = |period: &str| -> Option<i32> {
+        period.strip_prefix(year)?.strip_prefix('-')?.parse().ok()
+    };
+    let mut series: BTreeMap<String, Vec<TrendPoint>> = BTreeMap::new();
+    for r in q.items.iter().filter(|r| r.item == item) {
+        let (Some(m), Some(rate)) = (month(&r.period), r.rate_pct) else {
+            continue;
+        };
+        series
+            .entry(r.unit_id.clone())
+            .or_default()
+            .push((m, rate, f64::NAN, f64::NAN));
+    }
+    let mut months: Vec<i32> = series.values().flatten().map(|p| p.0).collect();
+    months.sort_unstable();
+    months.dedup();
+    if months.len() < 2 {
+        return None;
+    }
+    let ticks = months
+        .iter()
+        .map(|m| (*m, lang.pick(format!("T{m}"), format!("M{m}"))))
+        .collect();
+    let mut series: Vec<(String, Vec<TrendPoint>)> = series
+        .into_iter()
+        .map(|(u, v)| (unit_name(&u, lang), v))
+        .collect();
+    // ALL last, drawn over the units.
+    series.sort_by_key(|(u, _)| u == &unit_name(ALL, lang));
+    let name = lang.pick(&it.vi, &it.en);
+    Some(Chart::Trend {
+        frame: Frame {
+            title: lang.pick(
+                format!("{name}: từng tháng năm {year}"),
+                format!("{name}: month by month, {year}"),
+            ),
+            subtitle: lang.pick(
+                format!("Tỷ lệ (%) của chỉ số {item} trong từng tháng (không cộng dồn); hồ sơ còn mở được xét vào ngày cuối tháng."),
+                format!("Rate (%) of item {item} in each month on its own (not cumulative); open files judged on the month's last day."),
+            ),
+            footnote: qd766_footnote(q, lang),
+            lang,
+        },
+        axis: lang.pick("Tỷ lệ (%)".into(), "Rate (%)".into()),
+        ticks,
+        series,
     })
 }

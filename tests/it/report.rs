@@ -140,6 +140,7 @@ fn every_kind(lang: Lang) -> Vec<(&'static str, Chart)> {
             Chart::Trend {
                 frame: frame("Xu hướng chỉ số chung 2024–2026", lang),
                 axis: "Tỷ lệ hài lòng (%)".into(),
+                ticks: (2024..=2026).map(|y| (y, y.to_string())).collect(),
                 series: vec![
                     (
                         "Quang Phong".into(),
@@ -303,8 +304,24 @@ fn the_demo_writes_a_self_contained_report_with_every_table_and_chart() {
         assert!(shown.contains(&kind), "no {kind} chart");
     }
     assert!(
-        html.replace("&#x2f;", "/").contains("charts/: 92 biểu đồ"),
+        html.replace("&#x2f;", "/").contains("charts/: 95 biểu đồ"),
         "the appendix says how many charts are in charts/"
+    );
+    // The QĐ 766 index from the demo's records: ranked, groups, months up to the export (30/11).
+    assert!(html.contains("Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766) năm 2026"));
+    for kind in ["qd766-ranked", "qd766-on-time", "qd766-online"] {
+        assert!(shown.contains(&kind), "no {kind} chart");
+    }
+    assert_eq!(html.matches("id=\"table-qd766-").count(), 1);
+    assert!(html.contains("Năm 2026: 20.000 hồ sơ của 5 đơn vị."));
+    let totals = std::fs::read_to_string(out.join("report/tables/qd766/qd766_totals.csv"))
+        .expect("the QĐ 766 totals beside the report");
+    assert!(totals.contains("2026,2026-11,") && !totals.contains("2026,2026-12,"));
+    let online = std::fs::read_to_string(out.join("report/charts/qd766-online.svg"))
+        .expect("the online chart");
+    assert!(
+        online.contains("T11") && !online.contains("T12"),
+        "months after the export are left out"
     );
     // The plans: a section with each commune's tasks on a timeline, its agencies ranked.
     assert!(html.contains("Thực hiện Kế hoạch CCHC năm 2026"));

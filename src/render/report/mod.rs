@@ -189,6 +189,13 @@ pub fn write(review: &Review, dir: &Path, lang: Lang) -> anyhow::Result<Written>
             lang,
         )?);
     }
+    if let Some(q) = &review.qd766 {
+        let qdir = table_dir.join("qd766");
+        std::fs::create_dir_all(&qdir)
+            .with_context(|| format!("cannot create {}", qdir.display()))?;
+        crate::render::qd766::write_all(&qdir, review.year, &q.method, &q.items, &q.totals, lang)?;
+        sections.push(qd766_section(q, sections.len() + 1, &mut charts, lang)?);
+    }
     let report = Report {
         lang: lang.code(),
         title: lang.pick(
@@ -470,6 +477,79 @@ fn plan_section(
         heading: lang.pick(
             format!("Thực hiện Kế hoạch CCHC năm {}", review.year),
             format!("The {} PAR plan: task completion", review.year),
+        ),
+        class: "",
+        blocks,
+    })
+}
+
+/// The QĐ 766 index in a sentence: files, units, the index of all units, the on-time and online
+/// shares of the year.
+pub(super) fn qd766_sentence(q: &crate::annual::Qd766Review, lang: Lang) -> String {
+    let year = q.year_label().unwrap_or_default().to_string();
+    let all = |item: &str| {
+        q.items
+            .iter()
+            .find(|r| r.period == year && r.unit_id == ALL && r.item == item)
+            .and_then(|r| r.rate_pct)
+            .map_or("—".to_string(), |x| crate::lang::number(x, 1, lang))
+    };
+    let index = q
+        .totals
+        .iter()
+        .find(|t| t.period == year && t.unit_id == ALL)
+        .and_then(|t| t.index_pct)
+        .map_or("—".to_string(), |x| crate::lang::number(x, 2, lang));
+    let units = q
+        .totals
+        .iter()
+        .filter(|t| t.period == year && t.unit_id != ALL)
+        .count();
+    crate::msg!(
+        "report.qd766_summary",
+        year = year,
+        files = crate::lang::count(q.files as u64, lang),
+        units = units,
+        index = index,
+        on_time = all("2.1"),
+        online = all("3.3")
+    )
+}
+
+/// The QĐ 766 index from the procedure records: the units ranked, each group's points, and
+/// month by month the shares of files settled on time and submitted online.
+fn qd766_section(
+    q: &crate::annual::Qd766Review,
+    number: usize,
+    charts: &mut ChartFiles,
+    lang: Lang,
+) -> anyhow::Result<Section> {
+    let year = q.year_label().unwrap_or_default().to_string();
+    let mut blocks = vec![
+        Block::Lead {
+            text: lang
+                .pick(
+                    "Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người dân, doanh nghiệp (Quyết định 766/QĐ-TTg), tính lại từ dữ liệu hồ sơ thủ tục hành chính của hệ thống một cửa: mỗi đơn vị thấy vì sao điểm của mình thay đổi.",
+                    "The Prime Minister's service-quality index (Decision 766/QĐ-TTg), recomputed from the one-stop shop's own procedure records, so that each unit can see why its score moves.",
+                )
+                .to_string(),
+        },
+        Block::paragraph(qd766_sentence(q, lang)),
+    ];
+    blocks.extend(charts.save(figures::qd766_ranked(q, lang), "qd766-ranked")?);
+    blocks.extend(tables::qd766_ranked(q, &format!("{number}.1"), lang));
+    blocks.extend(charts.save(figures::qd766_monthly(q, "2.1", lang), "qd766-on-time")?);
+    blocks.extend(charts.save(figures::qd766_monthly(q, "3.3", lang), "qd766-online")?);
+    blocks.push(Block::note(lang.pick(
+        "Tính theo phương pháp mô phỏng scoring/qd766.toml (các nhóm điểm và công thức theo mô tả công khai của Cổng Dịch vụ công quốc gia; phần chưa được công bố là mô phỏng). Hồ sơ còn đang xử lý được xét vào ngày cuối kỳ, hoặc ngày xuất dữ liệu nếu sớm hơn; các tháng sau ngày xuất dữ liệu không được tính. Bảng đầy đủ: tables/qd766/.",
+        "By the modelled method scoring/qd766.toml (groups and formulas after the national portal's public descriptions; what is not published is modelled). Open files are judged on the period's last day, or the export's day if earlier; months after the export are left out. Full tables: tables/qd766/.",
+    )));
+    Ok(Section {
+        id: "qd766".into(),
+        number: number.to_string(),
+        heading: lang.pick(
+            format!("Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766) năm {year}"),
+            format!("Service-quality index (QĐ 766), {year}"),
         ),
         class: "",
         blocks,

@@ -280,6 +280,9 @@ pub fn section(r: &Review, lang: Lang) -> Section {
     if let Some(p) = &r.par {
         blocks.extend(par_summary(r, p, lang));
     }
+    if let Some(q) = &r.qd766 {
+        blocks.push(Block::paragraph(super::qd766_sentence(q, lang)));
+    }
     Section {
         id: "summary".into(),
         number: String::new(),
@@ -613,6 +616,12 @@ pub fn appendix(r: &Review, charts: &ChartFiles, lang: Lang) -> Vec<Section> {
             format!("charts/: {per_unit} charts (PNG and SVG), including each unit's charts and the answer distributions not printed in this report."),
         ),
     ];
+    if r.qd766.is_some() {
+        files.push(lang.pick(
+            "tables/qd766/qd766_items.csv, qd766_totals.csv, qd766.xlsx: chỉ số QĐ 766 của từng đơn vị và toàn bộ, cả năm và từng tháng: tử số, mẫu số, tỷ lệ, điểm từng chỉ số thành phần.",
+            "tables/qd766/qd766_items.csv, qd766_totals.csv, qd766.xlsx: the QĐ 766 index of each unit and all units, for the year and each month: numerator, denominator, rate and points of every item.",
+        ).to_string());
+    }
     if !r.plans.is_empty() {
         files.push(lang.pick(
             "tables/plan-<đơn vị>/tasks_status.csv, tasks_agencies.csv, tasks.xlsx: tình trạng từng nhiệm vụ của Kế hoạch CCHC năm và xếp hạng cơ quan chủ trì.",

@@ -492,3 +492,90 @@ pub fn plan_agencies(p: &crate::annual::PlanReview, number: &str, lang: Lang) ->
         )),
     }
 }
+
+/// The QĐ 766 index of the year: units ranked (ALL first), with each group's points against
+/// its maximum — a group none of whose items apply shows `—`.
+pub fn qd766_ranked(q: &crate::annual::Qd766Review, number: &str, lang: Lang) -> Option<Block> {
+    let year = q.year_label()?;
+    let mut totals: Vec<&crate::qd766::TotalRow> =
+        q.totals.iter().filter(|t| t.period == year).collect();
+    totals.sort_by_key(|t| (t.unit_id != ALL, t.rank.is_none(), t.rank));
+    let groups = &q.method.groups;
+    let rows = totals
+        .iter()
+        .map(|t| {
+            let mut cells = vec![
+                Cell::num(t.rank.map_or("—".into(), |r| r.to_string())),
+                Cell::text(unit_name(&t.unit_id, lang)),
+                Cell::num(t.index_pct.map_or("—".into(), |x| figure(x, 2, lang))),
+                Cell::text(
+                    t.band
+                        .as_deref()
+                        .and_then(|b| q.method.bands.iter().find(|x| x.code == b))
+                        .map_or("—", |b| lang.pick(b.vi.as_str(), b.en.as_str())),
+                ),
+            ];
+            for g in groups {
+                let rows: Vec<&crate::qd766::ItemRow> = q
+                    .items
+                    .iter()
+                    .filter(|r| {
+                        r.period == year && r.unit_id == t.unit_id && r.group == g.code && r.applies
+                    })
+                    .collect();
+                let points: f64 = rows.iter().filter_map(|r| r.points).sum();
+                let max: f64 = rows.iter().map(|r| r.max_points).sum();
+                cells.push(Cell::num(if rows.is_empty() {
+                    "—".into()
+                } else {
+                    format!("{} / {}", figure(points, 1, lang), figure(max, 0, lang))
+                }));
+            }
+            let mut row = Row::new(cells);
+            if t.unit_id == ALL {
+                row.class = "all";
+            }
+            row
+        })
+        .collect();
+    let mut head: Vec<String> = [
+        lang.pick("Hạng", "Rank"),
+        lang.pick("Đơn vị", "Unit"),
+        lang.pick("Chỉ số (%)", "Index (%)"),
+        lang.pick("Xếp loại", "Band"),
+    ]
+    .map(String::from)
+    .to_vec();
+    head.extend(groups.iter().map(|g| lang.pick(&g.vi, &g.en).clone()));
+    let omitted: Vec<String> = q
+        .method
+        .items
+        .iter()
+        .filter(|i| {
+            !q.items
+                .iter()
+                .any(|r| r.period == year && r.item == i.code && r.applies)
+        })
+        .map(|i| i.code.clone())
+        .collect();
+    Some(Block::Table {
+        id: format!("table-qd766-{number}"),
+        caption: lang.pick(
+            format!("Bảng {number}. Chỉ số QĐ 766 năm {year}: xếp hạng và điểm từng nhóm (đạt / tối đa)"),
+            format!("Table {number}. The QĐ 766 index, {year}: ranking and each group's points (earned / maximum)"),
+        ),
+        class: "wide",
+        head,
+        rows,
+        note: Some(lang.pick(
+            format!(
+                "Chỉ số = điểm đạt / tổng điểm tối đa của các chỉ số thành phần áp dụng × 100. Không áp dụng (thiếu dữ liệu đầu vào hoặc mẫu số bằng 0): {}. Xếp loại là mô phỏng.",
+                if omitted.is_empty() { "—".to_string() } else { omitted.join(", ") }
+            ),
+            format!(
+                "Index = points earned / the maximum of the items that apply × 100. Not applicable (inputs missing or a denominator of 0): {}. Bands are modelled.",
+                if omitted.is_empty() { "—".to_string() } else { omitted.join(", ") }
+            ),
+        )),
+    })
+}
