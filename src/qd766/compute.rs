@@ -84,6 +84,8 @@ pub fn on_time(
 #[derive(Debug, Clone, Default)]
 pub struct UnitRecords<'a> {
     pub files: Vec<&'a FileRecord>,
+    /// Each file's procedure in the unit's catalogue (None when it has none), as `files`.
+    pub procedures: Vec<Option<&'a Procedure>>,
     pub feedback: Option<Vec<&'a super::records::Feedback>>,
     pub catalogue: Option<Vec<&'a Procedure>>,
 }
@@ -91,10 +93,24 @@ pub struct UnitRecords<'a> {
 impl<'a> UnitRecords<'a> {
     /// Every unit's records, in unit order.
     pub fn by_unit(r: &'a Records) -> BTreeMap<&'a str, UnitRecords<'a>> {
-        let mut units: BTreeMap<&str, UnitRecords> = BTreeMap::new();
+        // Grouped by hash first (many files, few units), then put in unit order.
+        let mut grouped: std::collections::HashMap<&str, Vec<&FileRecord>> =
+            std::collections::HashMap::new();
         for f in &r.files {
-            units.entry(&f.unit_id).or_default().files.push(f);
+            grouped.entry(&f.unit_id).or_default().push(f);
         }
+        let mut units: BTreeMap<&str, UnitRecords> = grouped
+            .into_iter()
+            .map(|(u, files)| {
+                (
+                    u,
+                    UnitRecords {
+                        files,
+                        ..UnitRecords::default()
+                    },
+                )
+            })
+            .collect();
         for x in r.feedback.iter().flatten() {
             units.entry(&x.unit_id).or_default();
         }
@@ -113,17 +129,33 @@ impl<'a> UnitRecords<'a> {
                     .filter(|x| x.unit_id.as_deref().is_none_or(|v| v == *unit))
                     .collect()
             });
+            let catalogue: &[&Procedure] = u.catalogue.as_deref().unwrap_or(&[]);
+            // A unit's own row for a procedure before one for every unit.
+            let mut by_id: std::collections::HashMap<&str, &Procedure> =
+                std::collections::HashMap::new();
+            for x in catalogue {
+                let e = by_id.entry(x.procedure_id.as_str()).or_insert(x);
+                if x.unit_id.is_some() {
+                    *e = x;
+                }
+            }
+            u.procedures = u
+                .files
+                .iter()
+                .map(|f| by_id.get(f.procedure_id.as_str()).copied())
+                .collect();
         }
         units
     }
 }
 
-/// Counts of facts while a unit's records are read: present (the inputs hold it) and how many.
-struct Counts(BTreeMap<Fact, f64>);
+/// Counts of facts while a unit's records are read: present (the inputs hold it) and how many,
+/// by the fact's position.
+struct Counts([Option<f64>; 64]);
 
 impl Counts {
     fn add(&mut self, f: Fact, yes: bool) {
-        let e = self.0.entry(f).or_insert(0.0);
+        let e = self.0[f as usize].get_or_insert(0.0);
         if yes {
             *e += 1.0;
         }
@@ -132,20 +164,17 @@ impl Counts {
 
 /// The facts of one unit in one period (those the inputs hold).
 pub fn facts(m: &Qd766Method, u: &UnitRecords<'_>, p: &Period) -> BTreeMap<Fact, f64> {
-    let mut c = Counts(BTreeMap::new());
+    let mut c = Counts([None; 64]);
     let mut add = |f: Fact, yes: bool| c.add(f, yes);
     let catalogue: &[&Procedure] = u.catalogue.as_deref().unwrap_or(&[]);
-    let by_id: std::collections::HashMap<&str, &Procedure> = catalogue
-        .iter()
-        .map(|x| (x.procedure_id.as_str(), *x))
-        .collect();
-    let proc_of = |id: &str| by_id.get(id).copied();
     let mut online_used: BTreeSet<&str> = BTreeSet::new();
     let mut fee_recorded: BTreeSet<&str> = BTreeSet::new();
     let mut paid: BTreeSet<&str> = BTreeSet::new();
     let mut citizen: BTreeSet<&str> = BTreeSet::new();
-    for f in u.files.iter().copied().filter(|f| f.status.received()) {
-        let proc = proc_of(&f.procedure_id);
+    for (f, &proc) in u.files.iter().copied().zip(&u.procedures) {
+        if !f.status.received() {
+            continue;
+        }
         let paper = proc.is_some_and(|x| x.paper_result_required);
         let received = (p.start..=p.end).contains(&f.received_at);
         let in_hand = f.received_at <= p.end && f.finished_at.is_none_or(|t| t >= p.start);
@@ -221,7 +250,10 @@ pub fn facts(m: &Qd766Method, u: &UnitRecords<'_>, p: &Period) -> BTreeMap<Fact,
             );
         }
     }
-    c.0
+    Fact::ALL
+        .iter()
+        .filter_map(|&f| Some((f, c.0[f as usize]?)))
+        .collect()
 }
 
 /// The periods the records reach: each cut at the records' export day, those starting after
@@ -334,8 +366,13 @@ pub fn compute(
     for p in &reached(r, periods) {
         let mut all: BTreeMap<Fact, f64> = BTreeMap::new();
         let mut period_totals = Vec::new();
-        for (unit, u) in &units {
-            let c = facts(m, u, p);
+        // Each unit's facts on the threads there are, then in unit order.
+        let per_unit: Vec<BTreeMap<Fact, f64>> = {
+            use rayon::prelude::*;
+            let units: Vec<&UnitRecords> = units.values().collect();
+            units.par_iter().map(|u| facts(m, u, p)).collect()
+        };
+        for ((unit, _), c) in units.iter().zip(per_unit) {
             for (f, v) in &c {
                 *all.entry(*f).or_insert(0.0) += v;
             }

@@ -144,7 +144,17 @@ impl Layout {
 
     /// Reads `raw` as `field`'s value.
     pub fn read(&self, field: &Field, raw: &str) -> Result<Value, Broken> {
-        let v: String = raw.trim().nfc().collect();
+        let t = raw.trim();
+        // Most values are ASCII or already NFC: normalised only when they need it.
+        let v: std::borrow::Cow<str> = if t.is_ascii()
+            || unicode_normalization::is_nfc_quick(t.chars())
+                == unicode_normalization::IsNormalized::Yes
+        {
+            std::borrow::Cow::Borrowed(t)
+        } else {
+            std::borrow::Cow::Owned(t.nfc().collect())
+        };
+        let v = v.as_ref();
         if v.is_empty() {
             return if field.required {
                 Err((
@@ -156,8 +166,8 @@ impl Layout {
             };
         }
         match field.kind {
-            FieldType::Text => Ok(Value::Text(v)),
-            FieldType::Time => parse_time(&v)
+            FieldType::Text => Ok(Value::Text(v.to_string())),
+            FieldType::Time => parse_time(v)
                 .map(Value::Time)
                 .ok_or_else(|| ("bad_time", crate::msg!("records.bad_time"))),
             FieldType::Integer => v
@@ -166,13 +176,18 @@ impl Layout {
                 .filter(|n| *n >= 0)
                 .map(Value::Integer)
                 .ok_or_else(|| ("not_an_integer", crate::msg!("records.not_an_integer"))),
-            FieldType::Flag => match fold(&v).as_str() {
+            FieldType::Flag if v == "1" => Ok(Value::Flag(true)),
+            FieldType::Flag if v == "0" => Ok(Value::Flag(false)),
+            FieldType::Flag => match fold(v).as_str() {
                 "1" | "co" | "yes" | "true" | "x" => Ok(Value::Flag(true)),
                 "0" | "khong" | "no" | "false" => Ok(Value::Flag(false)),
                 _ => Err(("not_a_flag", crate::msg!("records.not_a_flag"))),
             },
             FieldType::Code => {
-                let key = fold(&v).split_whitespace().collect::<Vec<_>>().join("_");
+                if let Some(c) = field.codes.get(v) {
+                    return Ok(Value::Code(c.clone()));
+                }
+                let key = fold(v).split_whitespace().collect::<Vec<_>>().join("_");
                 field
                     .folded
                     .iter()

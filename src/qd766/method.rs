@@ -77,6 +77,44 @@ pub enum Fact {
     CertifiedCopies,
 }
 
+impl Fact {
+    /// Every fact, in order.
+    pub const ALL: [Fact; 32] = [
+        Fact::Received,
+        Fact::InHand,
+        Fact::OnTime,
+        Fact::Overdue,
+        Fact::Disliked,
+        Fact::Online,
+        Fact::PaperResult,
+        Fact::PaperResultElectronic,
+        Fact::Digitised,
+        Fact::ReusedData,
+        Fact::FromDataStore,
+        Fact::CitizenData,
+        Fact::FeeFiles,
+        Fact::PaidOnline,
+        Fact::Procedures,
+        Fact::OfferedOnline,
+        Fact::OfferedOnlineUsed,
+        Fact::EligibleFullOnline,
+        Fact::FullOnline,
+        Fact::FeeProcedures,
+        Fact::FeeProceduresIntegrated,
+        Fact::FeeProceduresPaidOnline,
+        Fact::ProceduresCitizenData,
+        Fact::Feedback,
+        Fact::FeedbackOnTime,
+        Fact::FeedbackSatisfied,
+        Fact::ProceduresPublished,
+        Fact::PublishedOnTime,
+        Fact::PostedOnTime,
+        Fact::PostedComplete,
+        Fact::FilesSynced,
+        Fact::CertifiedCopies,
+    ];
+}
+
 /// An item's rate, in percent.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

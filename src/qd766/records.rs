@@ -28,10 +28,16 @@ pub fn day_of(t: Minute) -> Date {
 /// (`yyyy-mm-dd`, `yyyy-mm-ddThh:mm[:ss]`), or an Excel serial number (days since
 /// 1899-12-30, the fraction the time of day). A date alone is its first minute.
 pub fn parse_time(text: &str) -> Option<Minute> {
+    if let Some(m) = fixed_width(text.as_bytes()) {
+        return m;
+    }
     let t = text.trim();
-    if let Ok(serial) = t.replace(',', ".").parse::<f64>()
-        && t.bytes().next().is_some_and(|b| b.is_ascii_digit())
+    if let Some(m) = fixed_width(t.as_bytes()) {
+        return m;
+    }
+    if t.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && !t.contains(['/', '-'])
+        && let Ok(serial) = t.replace(',', ".").parse::<f64>()
     {
         return (20_000.0..=100_000.0)
             .contains(&serial)
@@ -57,6 +63,33 @@ pub fn parse_time(text: &str) -> Option<Minute> {
     Some(start_of(day) + minutes)
 }
 
+/// `yyyy-mm-dd hh:mm` (as the store writes times) and `dd/mm/yyyy hh:mm` (as exports do),
+/// read without allocating: Some(the answer) when `t` has one of those shapes, None to let
+/// the general reader decide.
+fn fixed_width(t: &[u8]) -> Option<Option<Minute>> {
+    if t.len() != 16 || t[10] != b' ' || t[13] != b':' {
+        return None;
+    }
+    let n = |a: usize, b: usize| -> Option<u32> {
+        t[a..b].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (y, mo, d) = if t[4] == b'-' && t[7] == b'-' {
+        (n(0, 4)?, n(5, 7)?, n(8, 10)?)
+    } else if t[2] == b'/' && t[5] == b'/' {
+        (n(6, 10)?, n(3, 5)?, n(0, 2)?)
+    } else {
+        return None;
+    };
+    let (h, m) = (n(11, 13)?, n(14, 16)?);
+    Some(
+        Date::new(y as i32, mo, d)
+            .filter(|_| h < 24 && m < 60)
+            .map(|day| start_of(day) + i64::from(h * 60 + m)),
+    )
+}
+
 /// How a file came in: `1` in person, `2` online, `3` by post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -68,6 +101,12 @@ pub enum Channel {
 impl Channel {
     /// The portal's code, or the words `truc_tiep` / `truc_tuyen` / `buu_chinh`.
     pub fn parse(text: &str) -> Option<Channel> {
+        match text {
+            "1" => return Some(Channel::InPerson),
+            "2" => return Some(Channel::Online),
+            "3" => return Some(Channel::Postal),
+            _ => {}
+        }
         match crate::ingest::validate::fold(text.trim())
             .replace(' ', "_")
             .as_str()

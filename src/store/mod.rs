@@ -323,6 +323,19 @@ impl DataWriter {
         Ok(())
     }
 
+    /// Writes the columns at `columns` (positions in the schema) without a dictionary: for
+    /// columns whose values are nearly all different (ids, times), where building one costs
+    /// time and saves nothing.
+    pub fn plain(&mut self, columns: &[usize]) {
+        if let Some(s) = &mut self.started {
+            for &c in columns {
+                if let Some(e) = s.encodings.get_mut(c) {
+                    *e = vec![pq::Encoding::Plain; e.len()];
+                }
+            }
+        }
+    }
+
     fn started(&self) -> Result<&Started, StoreError> {
         self.started.as_ref().ok_or_else(|| StoreError::Parquet {
             path: self.path.display().to_string(),
@@ -340,21 +353,27 @@ impl DataWriter {
                 if batch.is_empty() {
                     continue;
                 }
-                let mut columns = Vec::with_capacity(batch.columns().len());
-                for ((array, field), encoding) in
-                    batch.columns().iter().zip(&s.fields).zip(&s.encodings)
-                {
-                    for pages in pq::array_to_columns(array, field.clone(), s.options, encoding)? {
-                        columns.push(
-                            pages
-                                .map(|page| {
-                                    Ok(pq::compress(page?, Vec::new(), s.options.compression)?)
-                                })
-                                .collect::<PolarsResult<Vec<_>>>()?,
-                        );
-                    }
-                }
-                groups.push(columns);
+                // Column by column on the threads there are; collected in column order.
+                use rayon::prelude::*;
+                let per_column: Vec<Vec<Vec<pq::CompressedPage>>> = batch
+                    .columns()
+                    .par_iter()
+                    .zip(s.fields.par_iter())
+                    .zip(s.encodings.par_iter())
+                    .map(|((array, field), encoding)| {
+                        pq::array_to_columns(array, field.clone(), s.options, encoding)?
+                            .into_iter()
+                            .map(|pages| {
+                                pages
+                                    .map(|page| {
+                                        Ok(pq::compress(page?, Vec::new(), s.options.compression)?)
+                                    })
+                                    .collect::<PolarsResult<Vec<_>>>()
+                            })
+                            .collect::<PolarsResult<Vec<_>>>()
+                    })
+                    .collect::<PolarsResult<_>>()?;
+                groups.push(per_column.into_iter().flatten().collect());
             }
             Ok(EncodedRows(groups))
         };
