@@ -106,6 +106,13 @@ for y in 2025 2026; do
     expect 0 "ingest $s $y" ingest --store "$S" --survey $s --year $y "mau\\$s-$y.csv"
   done
 done
+# Each year's procedure records (the CCHC index takes 3.2.2, 3.3, 7.3 and 7.4 from them), as
+# exported on the demo's days.
+for yd in 2025:31/12/2025 2026:30/11/2026; do
+  for l in tthc-catalogue hoso-tthc pakn; do
+    expect 0 "ingest $l ${yd%%:*}" ingest --store "$S" --survey $l --year "${yd%%:*}" --as-of "${yd#*:}" "mau\\$l-${yd%%:*}.csv"
+  done
+done
 expect 0 "score" score --store "$S" --survey sipas --year 2026 --out "$WDIR\\kết quả"
 file_exists "$LDIR/kết quả/scores.csv"
 file_exists "$LDIR/kết quả/scores.xlsx"
