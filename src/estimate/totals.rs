@@ -413,6 +413,36 @@ pub struct Totals {
     pub cells: Option<Cells>,
 }
 
+/// Rows read at a time: the pass holds one part of the table, not the table. The
+/// environment variable `CHISO_CHUNK_ROWS` sets another size (the results do not change).
+const CHUNK_ROWS: i64 = 1 << 18;
+
+/// The rows of `lf` in parts of [`CHUNK_ROWS`] (or `CHISO_CHUNK_ROWS`), in order.
+fn chunks(lf: LazyFrame) -> impl Iterator<Item = PolarsResult<DataFrame>> {
+    let size: i64 = std::env::var("CHISO_CHUNK_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(CHUNK_ROWS);
+    let mut offset: i64 = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let part = lf.clone().slice(offset, size as IdxSize).collect();
+        match &part {
+            Ok(df) if df.height() == 0 => return None,
+            Ok(df) => {
+                offset += df.height() as i64;
+                done = (df.height() as i64) < size;
+            }
+            Err(_) => done = true,
+        }
+        Some(part)
+    })
+}
+
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
     Ok(df.column(name)?.str()?.rechunk().into_owned())
 }
@@ -451,141 +481,198 @@ impl Totals {
                 .iter()
                 .map(|q| col(q.code.as_str()).cast(DataType::Int32)),
         );
-        let df = rows.select(select).collect()?;
-        let n = df.height();
-        let unit = strs(&df, "unit_id")?;
-        let h = strs(&df, H)?;
-        let p = strs(&df, PSU)?;
-        let mut w: Vec<f64> = df
-            .column(W)?
-            .f64()?
-            .iter()
-            .map(|x| x.unwrap_or(1.0))
-            .collect();
-        // Joint calibration cells, numbered in sorted order of their values.
-        let cal: Vec<StringChunked> = (0..cal_cols.len())
-            .map(|i| strs(&df, &format!("__cal{i}")))
-            .collect::<PolarsResult<_>>()?;
-        let mut joint = vec![0usize; n];
-        let cells = if cal.is_empty() {
-            None
-        } else {
-            let mut ids: BTreeMap<Vec<&str>, usize> = BTreeMap::new();
-            let key =
-                |i: usize| -> Vec<&str> { cal.iter().map(|c| c.get(i).unwrap_or("")).collect() };
-            for i in 0..n {
-                ids.entry(key(i)).or_insert(0);
-            }
-            for (j, v) in ids.values_mut().enumerate() {
-                *v = j;
-            }
-            let mut w0 = vec![0.0; ids.len()];
-            let mut count = vec![0usize; ids.len()];
-            for i in 0..n {
-                let j = ids[&key(i)];
-                joint[i] = j;
-                w0[j] += w[i];
-                count[j] += 1;
-            }
-            let keys: Vec<Vec<String>> = ids
-                .keys()
-                .map(|k| k.iter().map(|s| s.to_string()).collect())
-                .collect();
-            let cells = Cells::new(weighting, &cal_cols, &keys, &w0, &count)?;
-            for (wi, &j) in w.iter_mut().zip(&joint) {
-                *wi *= cells.factor[j];
-            }
-            Some(cells)
-        };
-        // Group ids in sorted key order.
-        let mut keys: foldhash::HashMap<GroupKey<'_>, usize> = foldhash::HashMap::default();
-        let mut gid = Vec::with_capacity(n);
-        for (i, &j) in joint.iter().enumerate() {
-            let k = (
-                unit.get(i).unwrap_or(""),
-                h.get(i).unwrap_or(""),
-                p.get(i).unwrap_or(""),
-                j,
-            );
-            let next = keys.len();
-            gid.push(*keys.entry(k).or_insert(next));
-        }
-        let mut sorted: Vec<(GroupKey<'_>, usize)> = keys.into_iter().collect();
-        sorted.sort_unstable();
-        let mut rank = vec![0usize; sorted.len()];
-        for (r, (_, g)) in sorted.iter().enumerate() {
-            rank[*g] = r;
-        }
-        let gid: Vec<usize> = gid.into_iter().map(|g| rank[g]).collect();
-        let sorted: Vec<GroupKey<'_>> = sorted.into_iter().map(|(k, _)| k).collect();
-        let n_groups = sorted.len();
-        let fpc = df.column("fpc")?.f64()?.clone();
-        let answers: Vec<Int32Chunked> = vars
-            .questions
-            .iter()
-            .map(|q| Ok(df.column(&q.code)?.i32()?.clone()))
-            .collect::<PolarsResult<_>>()?;
+        let rows = rows.select(select);
         let layout = vars.layout();
         let width = layout.len;
-        // Rows of each PSU together: a stable counting sort, so each PSU is summed in file order.
         let nq = vars.questions.len();
-        let mut start = vec![0usize; n_groups + 1];
-        for &g in &gid {
-            start[g + 1] += 1;
-        }
-        for g in 0..n_groups {
-            start[g + 1] += start[g];
-        }
-        let mut next = start.clone();
-        let mut order = vec![0usize; n];
-        for (i, &g) in gid.iter().enumerate() {
-            order[next[g]] = i;
-            next[g] += 1;
-        }
-        // Each answer column put in PSU order and cleaned (invalid codes → NONE) in one pass:
-        // the scattered reads stay within one column, small enough to stay in cache. The sums
-        // then read every column in order.
-        let in_order: Vec<Vec<i32>> = vars
-            .questions
-            .par_iter()
-            .zip(&answers)
-            .map(|(q, arr)| in_order_cleaned(arr, &q.scale, &order))
-            .collect::<PolarsResult<_>>()?;
-        let wt: Vec<f64> = order.iter().map(|&i| w[i]).collect();
-        let sums = |wt: &[f64]| -> Vec<Vec<f64>> {
-            let mut acc = vec![0.0; n_groups * width];
-            acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
-                || vec![NONE; nq],
-                |answer, (g, row)| {
-                    for p in start[g]..start[g + 1] {
-                        for (slot, c) in answer.iter_mut().zip(&in_order) {
-                            *slot = c[p];
-                        }
-                        vars.accumulate(&layout, row, answer, wt[p]);
-                    }
-                },
-            );
-            let offsets: Vec<usize> = vars
-                .defs
+        // Calibration cells first (a pass over the weights and the cell columns only): joint
+        // cells numbered in sorted order of their values; each cell's design weight summed in
+        // file order.
+        let cal_names: Vec<String> = (0..cal_cols.len()).map(|i| format!("__cal{i}")).collect();
+        let mut cell_of: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+        let cells = if cal_cols.is_empty() {
+            None
+        } else {
+            let mut ids: BTreeMap<Vec<String>, (f64, usize)> = BTreeMap::new();
+            let mut only: Vec<Expr> = vec![col(W)];
+            only.extend(cal_names.iter().map(|c| col(c.as_str())));
+            for chunk in chunks(rows.clone().select(only)) {
+                let df = chunk?;
+                let w = df.column(W)?.f64()?.clone();
+                let cal: Vec<StringChunked> = cal_names
+                    .iter()
+                    .map(|c| strs(&df, c))
+                    .collect::<PolarsResult<_>>()?;
+                for i in 0..df.height() {
+                    let key: Vec<String> = cal
+                        .iter()
+                        .map(|c| c.get(i).unwrap_or("").to_string())
+                        .collect();
+                    let e = ids.entry(key).or_insert((0.0, 0));
+                    e.0 += w.get(i).unwrap_or(1.0);
+                    e.1 += 1;
+                }
+            }
+            let keys: Vec<Vec<String>> = ids.keys().cloned().collect();
+            let w0: Vec<f64> = ids.values().map(|v| v.0).collect();
+            let count: Vec<usize> = ids.values().map(|v| v.1).collect();
+            let cells = Cells::new(weighting, &cal_cols, &keys, &w0, &count)?;
+            cell_of = keys.into_iter().enumerate().map(|(j, k)| (k, j)).collect();
+            Some(cells)
+        };
+        // The one pass over the answers, part by part in file order: each row's group (unit,
+        // stratum, PSU, cell), numbered as first seen, and every group's sums accumulated in
+        // file order — the same additions in the same order as over the whole table at once,
+        // in memory that grows with the groups, not the respondents.
+        let rake = cells.as_ref().is_some_and(|c| c.is_rake());
+        let mut index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
+        let mut keys: Vec<(String, String, String, usize)> = Vec::new();
+        let mut acc: Vec<f64> = Vec::new();
+        let mut acc_plain: Vec<f64> = Vec::new();
+        let mut row_w: Vec<f64> = Vec::new();
+        let mut row_n: Vec<f64> = Vec::new();
+        let mut fpc_of: Vec<(Option<f64>, Option<f64>)> = Vec::new();
+        let mut buf = String::new();
+        for chunk in chunks(rows) {
+            let df = chunk?;
+            let n = df.height();
+            let unit = strs(&df, "unit_id")?;
+            let h = strs(&df, H)?;
+            let p = strs(&df, PSU)?;
+            let cal: Vec<StringChunked> = cal_names
                 .iter()
-                .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
+                .map(|c| strs(&df, c))
+                .collect::<PolarsResult<_>>()?;
+            let fpc = df.column("fpc")?.f64()?.clone();
+            let mut w: Vec<f64> = df
+                .column(W)?
+                .f64()?
+                .iter()
+                .map(|x| x.unwrap_or(1.0))
                 .collect();
+            let mut gid = Vec::with_capacity(n);
+            for (i, wi) in w.iter_mut().enumerate() {
+                let j = match &cells {
+                    None => 0,
+                    Some(c) => {
+                        let key: Vec<String> = cal
+                            .iter()
+                            .map(|c| c.get(i).unwrap_or("").to_string())
+                            .collect();
+                        let j = cell_of.get(&key).copied().unwrap_or(0);
+                        *wi *= c.factor[j];
+                        j
+                    }
+                };
+                let (u, hh, pp) = (
+                    unit.get(i).unwrap_or(""),
+                    h.get(i).unwrap_or(""),
+                    p.get(i).unwrap_or(""),
+                );
+                buf.clear();
+                for part in [u, hh, pp] {
+                    buf.push_str(part);
+                    buf.push('\u{1f}');
+                }
+                buf.push_str(&j.to_string());
+                let g = match index.get(buf.as_str()) {
+                    Some(&g) => g,
+                    None => {
+                        let g = keys.len();
+                        index.insert(buf.clone(), g);
+                        keys.push((u.to_string(), hh.to_string(), pp.to_string(), j));
+                        row_w.push(0.0);
+                        row_n.push(0.0);
+                        fpc_of.push((None, None));
+                        g
+                    }
+                };
+                gid.push(g);
+                row_w[g] += *wi;
+                row_n[g] += 1.0;
+                if let Some(f) = fpc.get(i) {
+                    let e = &mut fpc_of[g];
+                    e.0 = Some(e.0.map_or(f, |x| x.min(f)));
+                    e.1 = Some(e.1.map_or(f, |x| x.max(f)));
+                }
+            }
+            let n_groups = keys.len();
+            acc.resize(n_groups * width, 0.0);
+            if rake {
+                acc_plain.resize(n_groups * width, 0.0);
+            }
+            // This part's rows of each group together (a stable counting sort, file order
+            // within each group), each group summed by one thread.
+            let mut start = vec![0usize; n_groups + 1];
+            for &g in &gid {
+                start[g + 1] += 1;
+            }
+            for g in 0..n_groups {
+                start[g + 1] += start[g];
+            }
+            let mut next = start.clone();
+            let mut order = vec![0usize; n];
+            for (i, &g) in gid.iter().enumerate() {
+                order[next[g]] = i;
+                next[g] += 1;
+            }
+            let answers: Vec<Int32Chunked> = vars
+                .questions
+                .iter()
+                .map(|q| Ok(df.column(&q.code)?.i32()?.clone()))
+                .collect::<PolarsResult<_>>()?;
+            let in_order: Vec<Vec<i32>> = vars
+                .questions
+                .par_iter()
+                .zip(&answers)
+                .map(|(q, arr)| in_order_cleaned(arr, &q.scale, &order))
+                .collect::<PolarsResult<_>>()?;
+            let wt: Vec<f64> = order.iter().map(|&i| w[i]).collect();
+            let add = |acc: &mut Vec<f64>, wt: &[f64]| {
+                acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
+                    || vec![NONE; nq],
+                    |answer, (g, row)| {
+                        for p in start[g]..start[g + 1] {
+                            for (slot, c) in answer.iter_mut().zip(&in_order) {
+                                *slot = c[p];
+                            }
+                            vars.accumulate(&layout, row, answer, wt[p]);
+                        }
+                    },
+                );
+            };
+            add(&mut acc, &wt);
+            // Raking's variance needs the plain (unweighted) sums of the influence values too.
+            if rake {
+                add(&mut acc_plain, &vec![1.0; wt.len()]);
+            }
+        }
+        // Groups in sorted key order.
+        let n_groups = keys.len();
+        let mut by_key: Vec<usize> = (0..n_groups).collect();
+        by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let offsets: Vec<usize> = vars
+            .defs
+            .iter()
+            .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
+            .collect();
+        let columns = |acc: &[f64]| -> Vec<Vec<f64>> {
             offsets
                 .iter()
-                .map(|&o| (0..n_groups).map(|g| acc[g * width + o]).collect())
+                .map(|&o| by_key.iter().map(|&g| acc[g * width + o]).collect())
                 .collect()
         };
-        let cols = sums(&wt);
-        // Raking's variance needs the plain (unweighted) sums of the influence values too.
-        let unweighted = cells
-            .as_ref()
-            .filter(|c| c.is_rake())
-            .map(|_| sums(&vec![1.0; wt.len()]));
-        let row_w: Vec<f64> = (0..n_groups)
-            .map(|g| wt[start[g]..start[g + 1]].iter().sum())
-            .collect();
-        let row_n: Vec<f64> = (0..n_groups)
-            .map(|g| (start[g + 1] - start[g]) as f64)
+        let cols = columns(&acc);
+        let unweighted = rake.then(|| columns(&acc_plain));
+        let row_w: Vec<f64> = by_key.iter().map(|&g| row_w[g]).collect();
+        let row_n: Vec<f64> = by_key.iter().map(|&g| row_n[g]).collect();
+        let fpc_of: Vec<(Option<f64>, Option<f64>)> = by_key.iter().map(|&g| fpc_of[g]).collect();
+        let sorted: Vec<GroupKey<'_>> = by_key
+            .iter()
+            .map(|&g| {
+                let k = &keys[g];
+                (k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3)
+            })
             .collect();
         // The design: strata, PSUs per stratum, and each stratum's fpc range.
         let mut strata: Vec<String> = sorted.iter().map(|(_, h, _, _)| h.to_string()).collect();
@@ -612,11 +699,13 @@ impl Totals {
             n_psu[*s] += 1;
         }
         let mut fpc_range: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); strata.len()];
-        for (i, f) in fpc.iter().enumerate() {
-            if let Some(f) = f {
-                let e = &mut fpc_range[stratum[gid[i]]];
-                e.0 = Some(e.0.map_or(f, |x| x.min(f)));
-                e.1 = Some(e.1.map_or(f, |x| x.max(f)));
+        for (g, (lo, hi)) in fpc_of.iter().enumerate() {
+            let e = &mut fpc_range[stratum[g]];
+            if let Some(f) = lo {
+                e.0 = Some(e.0.map_or(*f, |x: f64| x.min(*f)));
+            }
+            if let Some(f) = hi {
+                e.1 = Some(e.1.map_or(*f, |x: f64| x.max(*f)));
             }
         }
         Ok(Totals {
