@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The speed comparison behind BENCHMARKS.md. From the repository root, with ../shared beside it:
-#   bash bench/run.sh [ROWS]        (default 1,000,000 respondents, 200 units)
-# Needs python3 with polars (pip install polars). Runs each pair side by side, three times:
+#   bash bench/run.sh [ROWS]        (default 1,000,000 respondents, 200 units; 10000000 for
+#                                   the 10M row of BENCHMARKS.md: 1.2 GB of CSV)
+# Needs python3 with polars and duckdb (pip install polars duckdb). Runs each pair side by side, three times:
 # the machines are noisy, so compare within a round rather than across rounds.
 set -euo pipefail
 rows=${1:-1000000}
@@ -19,4 +20,5 @@ for round in 1 2 3; do
   t "chiso ingest     " "$bin" ingest --store "$dir/store" --survey health-outpatient --year 2026 "$dir/batch.csv"
   t "polars_fast.py   " python3 "$shared/polars_fast.py" "$dir/batch.csv"
   t "chiso score      " "$bin" score --store "$dir/store" --survey health-outpatient --year 2026 --out "$dir/out"
+  t "duckdb_psu.py    " python3 "$shared/duckdb_psu.py" "$dir/store/data/survey=health-outpatient/year=2026/*.parquet"
 done
