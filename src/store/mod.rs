@@ -32,7 +32,59 @@ use thiserror::Error;
 use crate::files::Action;
 
 /// Respondent ids, hashed fast (they come from the analyst's own files, not an adversary).
-pub type IdSet = foldhash::HashSet<String>;
+/// The respondent ids already stored for a survey and year, kept as 64-bit hashes (a few
+/// bytes an id, however long the ids): a new id whose hash is not there is new. Only when a
+/// hash matches are the stored ids themselves read (once), to tell a repeat from a collision.
+#[derive(Default)]
+pub struct IdSet {
+    hashes: foldhash::HashSet<u64>,
+    /// The stored batches' data files, read for the exact ids when a hash matches.
+    files: Vec<PathBuf>,
+    /// Ids added during this run (earlier files of it), exactly.
+    added: foldhash::HashSet<String>,
+    exact: std::sync::OnceLock<Option<foldhash::HashSet<String>>>,
+}
+
+impl IdSet {
+    fn hash(id: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0x6964_7365_74).hash_one(id)
+    }
+
+    /// Whether `id` is stored (or was added).
+    pub fn contains(&self, id: &str) -> bool {
+        if !self.hashes.contains(&Self::hash(id)) {
+            return false;
+        }
+        if self.added.contains(id) {
+            return true;
+        }
+        let exact = self.exact.get_or_init(|| {
+            let mut all = foldhash::HashSet::default();
+            for path in &self.files {
+                let col = read_parquet(path, Some(&["respondent_id"])).and_then(|df| {
+                    df.column("respondent_id")
+                        .and_then(|c| c.str().cloned())
+                        .map_err(|e| parquet_err(path, e))
+                });
+                // These files were read a moment ago for the hashes; should one fail now, the
+                // hash alone decides (only a collision of 64-bit hashes errs, and then towards
+                // keeping the row out).
+                all.extend(col.ok()?.iter().flatten().map(str::to_string));
+            }
+            Some(all)
+        });
+        exact.as_ref().is_none_or(|e| e.contains(id))
+    }
+
+    /// Adds the ids of a batch accepted earlier in this run.
+    pub fn extend(&mut self, ids: impl IntoIterator<Item = String>) {
+        for id in ids {
+            self.hashes.insert(Self::hash(&id));
+            self.added.insert(id);
+        }
+    }
+}
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -646,7 +698,9 @@ impl Store {
                 .column("respondent_id")
                 .and_then(|c| c.str().cloned())
                 .map_err(|e| parquet_err(&path, e))?;
-            ids.extend(col.iter().flatten().map(str::to_string));
+            ids.hashes.reserve(col.len());
+            ids.hashes.extend(col.iter().flatten().map(IdSet::hash));
+            ids.files.push(path);
         }
         Ok(ids)
     }
