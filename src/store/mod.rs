@@ -48,7 +48,7 @@ pub struct IdSet {
 impl IdSet {
     fn hash(id: &str) -> u64 {
         use std::hash::BuildHasher;
-        foldhash::fast::FixedState::with_seed(0x6964_7365_74).hash_one(id)
+        foldhash::fast::FixedState::with_seed(0x0069_6473_6574).hash_one(id)
     }
 
     /// Whether `id` is stored (or was added).
