@@ -843,6 +843,28 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
 mod tests {
     use super::*;
 
+    /// A hash match reads the stored ids and answers exactly; a colliding hash (forced here by
+    /// planting another id's hash) is not taken for a stored id.
+    #[test]
+    fn stored_ids_are_hashes_checked_against_the_ids_when_they_match() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("batch.parquet");
+        let mut df = df!("respondent_id" => ["R1", "R2"])?;
+        ParquetWriter::new(std::fs::File::create(&path)?).finish(&mut df)?;
+        let mut ids = IdSet::default();
+        ids.hashes.extend(["R1", "R2", "X9"].map(IdSet::hash));
+        ids.files.push(path);
+        assert!(ids.contains("R1") && ids.contains("R2"));
+        assert!(!ids.contains("R3"), "no hash, not stored");
+        assert!(
+            !ids.contains("X9"),
+            "a hash without the id behind it is a collision"
+        );
+        ids.extend(["N1".to_string()]);
+        assert!(ids.contains("N1"), "added in this run");
+        Ok(())
+    }
+
     /// Two parts of rows with blanks, written by a [`DataWriter`] and by polars' own writer.
     #[test]
     fn rows_encoded_apart_make_the_file_polars_itself_writes() -> anyhow::Result<()> {
