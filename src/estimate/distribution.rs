@@ -28,27 +28,33 @@ pub fn distributions(rows: LazyFrame, inst: &Instrument) -> PolarsResult<Distrib
             .iter()
             .map(|q| col(q.code.as_str()).cast(DataType::Int32)),
     );
-    let df = rows.select(select).collect()?;
-    let unit = df.column("unit_id")?.str()?.rechunk().into_owned();
-    let w = df.column("__w")?.f64()?.rechunk().into_owned();
     let mut sums: BTreeMap<String, BTreeMap<String, (Vec<f64>, u64)>> = BTreeMap::new();
-    for q in &items {
-        let values = q.scale.values.clone().unwrap_or_default();
-        let col = df.column(&q.code)?.i32()?.rechunk().into_owned();
-        for ((u, wi), a) in unit.iter().zip(w.iter()).zip(col.iter()) {
-            let (Some(u), Some(a)) = (u, a) else { continue };
-            let Some(k) = values.iter().position(|v| *v == a) else {
-                continue;
-            };
-            let wi = wi.unwrap_or(1.0);
-            for key in [u, super::ALL] {
-                let e = sums
-                    .entry(key.to_string())
-                    .or_default()
-                    .entry(q.code.clone())
-                    .or_insert_with(|| (vec![0.0; values.len()], 0));
-                e.0[k] += wi;
-                e.1 += 1;
+    // Part by part in file order: each sum gets its rows in file order, as over the whole
+    // table, in memory that does not grow with the rows.
+    for part in super::totals::chunks(rows.select(select)) {
+        let df = part?;
+        let unit = df.column("unit_id")?.str()?.rechunk().into_owned();
+        let w = df.column("__w")?.f64()?.rechunk().into_owned();
+        for q in &items {
+            let values = q.scale.values.clone().unwrap_or_default();
+            let col = df.column(&q.code)?.i32()?.rechunk().into_owned();
+            for ((u, wi), a) in unit.iter().zip(w.iter()).zip(col.iter()) {
+                let (Some(u), Some(a)) = (u, a) else { continue };
+                let Some(k) = values.iter().position(|v| *v == a) else {
+                    continue;
+                };
+                let wi = wi.unwrap_or(1.0);
+                for key in [u, super::ALL] {
+                    if !sums.get(key).is_some_and(|m| m.contains_key(&q.code)) {
+                        sums.entry(key.to_string())
+                            .or_default()
+                            .insert(q.code.clone(), (vec![0.0; values.len()], 0));
+                    }
+                    if let Some(e) = sums.get_mut(key).and_then(|m| m.get_mut(&q.code)) {
+                        e.0[k] += wi;
+                        e.1 += 1;
+                    }
+                }
             }
         }
     }

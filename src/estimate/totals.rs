@@ -418,7 +418,7 @@ pub struct Totals {
 const CHUNK_ROWS: i64 = 1 << 18;
 
 /// The rows of `lf` in parts of [`CHUNK_ROWS`] (or `CHISO_CHUNK_ROWS`), in order.
-fn chunks(lf: LazyFrame) -> impl Iterator<Item = PolarsResult<DataFrame>> {
+pub(super) fn chunks(lf: LazyFrame) -> impl Iterator<Item = PolarsResult<DataFrame>> {
     let size: i64 = std::env::var("CHISO_CHUNK_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
