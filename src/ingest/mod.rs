@@ -321,16 +321,18 @@ impl<'a> Merge<'a> {
             let broken = if self.stored.contains(rid) {
                 Some((
                     Rule::AlreadyStored,
-                    format!(
-                        "respondent \"{rid}\" is already stored for {} {}",
-                        self.survey, self.year
+                    crate::msg!(
+                        "ingest.id_stored",
+                        id = rid,
+                        survey = self.survey,
+                        year = self.year
                     ),
                 ))
             } else {
                 self.seen.check_and_insert(rid, line).map(|first| {
                     (
                         Rule::DuplicateId,
-                        format!("respondent \"{rid}\" already appears on line {first}"),
+                        crate::msg!("ingest.id_repeated", id = rid, line = first),
                     )
                 })
             };

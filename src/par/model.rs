@@ -364,7 +364,7 @@ impl ParMethod {
                     "simulations = {} is too few for a rank interval",
                     self.simulations
                 ),
-                "use at least 1000",
+                "use at least 100 (thousands recommended)",
             ));
         }
         if self.bands.is_empty() || self.bands.last().is_some_and(|b| b.min.is_some()) {
