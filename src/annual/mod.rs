@@ -16,7 +16,7 @@ use crate::estimate::{self, Estimates, Level, measure};
 use crate::instrument::{self, Instrument};
 use crate::methodology::Method;
 use crate::store::{Manifest, Store};
-pub use par_inputs::{ParInputs, PlanFile, StoreSurveys, plan_as_of, plan_shares, record_rates};
+pub use par_inputs::{ParInputs, PlanFile, StoreSurveys, plan_as_of, plan_shares};
 pub use report::{
     ParReview, PlanReview, Qd766Review, ReportRequest, Review, SurveyReview, YearChange, review,
 };

@@ -259,10 +259,7 @@ pub fn record_rates(
             .into());
         }
     }
-    if !manifest
-        .batches_of("hoso-tthc", year)
-        .any(|b| b.accepted > 0)
-    {
+    if !qd766::ingest::has_files(manifest, year) {
         return Ok(out);
     }
     let records = qd766::ingest::records(store, manifest, year)?;

@@ -106,10 +106,7 @@ impl Qd766Review {
     /// Reads the year's records from the store; None when no procedure file is stored.
     pub fn read(store: &Store, manifest: &Manifest, year: i32) -> anyhow::Result<Option<Self>> {
         use crate::qd766;
-        if !manifest
-            .batches_of("hoso-tthc", year)
-            .any(|b| b.accepted > 0)
-        {
+        if !qd766::ingest::has_files(manifest, year) {
             return Ok(None);
         }
         let method = qd766::load("qd766")?;
@@ -212,10 +209,10 @@ pub fn review(store: &Store, req: &ReportRequest) -> anyhow::Result<Review> {
     let manifest = store.manifest()?;
     let par_method = par::load(&req.par_method)?;
     let ids = surveys_in(&manifest, req.year);
-    let has_records = manifest
-        .batches_of("hoso-tthc", req.year)
-        .any(|b| b.accepted > 0);
-    if ids.is_empty() && req.assessment.is_none() && !has_records {
+    if ids.is_empty()
+        && req.assessment.is_none()
+        && !crate::qd766::ingest::has_files(&manifest, req.year)
+    {
         return Err(UsageError(format!(
             "the store {} has no answers for {}\n  hint: `chiso batches` lists what is stored; ingest that year's batches first",
             store.root().display(),

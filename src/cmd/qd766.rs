@@ -11,10 +11,7 @@ pub fn run(args: Qd766Args, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
     let method = qd766::load(&args.method)?;
     let store = Store::open(&args.store.store)?;
     let manifest = store.manifest()?;
-    if !manifest
-        .batches_of("hoso-tthc", args.year)
-        .any(|b| b.accepted > 0)
-    {
+    if !qd766::ingest::has_files(&manifest, args.year) {
         anyhow::bail!(crate::error::UsageError(msg!(
             "qd766.no_files",
             year = args.year

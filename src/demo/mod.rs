@@ -462,11 +462,10 @@ pub fn records(year: i32, seed: u64, per_commune: usize) -> anyhow::Result<(Stri
     use crate::plan::Date;
     let method = crate::qd766::load("qd766")?;
     let mut rng = Pcg64::seed_from_u64(seed);
-    let y = year;
     let as_of = records_as_of(year)
         .ok_or_else(|| anyhow::anyhow!("the demo has no records for {year}"))?
         .days();
-    let first = Date::new(y, 1, 2)
+    let first = Date::new(year, 1, 2)
         .ok_or_else(|| anyhow::anyhow!("the demo's year"))?
         .days();
     let fmt = |day: i64, minute: i64| {

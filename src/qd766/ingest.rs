@@ -49,12 +49,6 @@ pub struct RecordsRun {
 }
 
 /// A stored time: `yyyy-mm-dd hh:mm`.
-pub fn time_text(t: Minute) -> String {
-    let mut out = String::new();
-    write_time(t, &mut out);
-    out
-}
-
 fn write_time(t: Minute, out: &mut String) {
     let d = day_of(t);
     let m = t.rem_euclid(super::records::DAY);
@@ -91,6 +85,14 @@ fn write_stored(v: &Value, out: &mut String) -> bool {
     true
 }
 
+/// Whether procedure files (`hoso-tthc`) are stored for `year`: the index, and the criteria
+/// taken from it, need them.
+pub fn has_files(manifest: &Manifest, year: i32) -> bool {
+    manifest
+        .batches_of("hoso-tthc", year)
+        .any(|b| b.accepted > 0)
+}
+
 /// The latest state of every record of `layout` stored for `year` (an empty frame when none).
 pub fn latest(
     store: &Store,
@@ -114,23 +116,11 @@ pub fn latest(
         .iter()
         .enumerate()
         .map(|(k, b)| {
-            // The partition folders are for people and other tools; the columns are in the file.
-            let args = ScanArgsParquet {
-                hive_options: HiveOptions {
-                    enabled: Some(false),
-                    hive_start_idx: 0,
-                    schema: None,
-                    try_parse_dates: false,
-                },
-                ..ScanArgsParquet::default()
-            };
-            let lf = LazyFrame::scan_parquet(
-                PlRefPath::new(store.root().join(&b.data_file).display().to_string()),
-                args,
-            )?;
-            Ok(lf.with_column(lit(k as i64).alias("__batch")))
+            Ok(store
+                .scan_batch(b)?
+                .with_column(lit(k as i64).alias("__batch")))
         })
-        .collect::<PolarsResult<Vec<_>>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let all = concat(frames, UnionArgs::default())?;
     let key: Vec<Expr> = layout.key.iter().map(|k| col(k.as_str())).collect();
     let df = all

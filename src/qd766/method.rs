@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use crate::definition::{DefinitionError, Kind};
+use crate::par::Band;
 use crate::plan::Date;
 
 const SHIPPED: &[(&str, &str)] = &[("qd766", include_str!("../../scoring/qd766.toml"))];
@@ -191,17 +192,6 @@ pub struct Item {
     pub levels: Vec<UnitLevel>,
     #[serde(default)]
     pub modelled: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Band {
-    pub code: String,
-    pub vi: String,
-    pub en: String,
-    /// Lowest index of the band; the last has none.
-    #[serde(default)]
-    pub min: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

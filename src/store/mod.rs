@@ -32,6 +32,20 @@ use thiserror::Error;
 use crate::files::Action;
 
 /// Respondent ids, hashed fast (they come from the analyst's own files, not an adversary).
+/// How stored Parquet files are scanned: the partition folders are for people and other
+/// tools; the columns are in the files.
+fn scan_args() -> ScanArgsParquet {
+    ScanArgsParquet {
+        hive_options: HiveOptions {
+            enabled: Some(false),
+            hive_start_idx: 0,
+            schema: None,
+            try_parse_dates: false,
+        },
+        ..ScanArgsParquet::default()
+    }
+}
+
 /// The respondent ids already stored for a survey and year, kept as 64-bit hashes (a few
 /// bytes an id, however long the ids): a new id whose hash is not there is new. Only when a
 /// hash matches are the stored ids themselves read (once), to tell a repeat from a collision.
@@ -723,18 +737,15 @@ impl Store {
                 message: crate::msg!("store.no_rows", survey = survey, year = year),
             });
         }
-        // The partition folders are for people and other tools; the columns are in the files.
-        let args = ScanArgsParquet {
-            hive_options: HiveOptions {
-                enabled: Some(false),
-                hive_start_idx: 0,
-                schema: None,
-                try_parse_dates: false,
-            },
-            ..ScanArgsParquet::default()
-        };
-        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), scan_args())
             .map_err(|e| parquet_err(&self.root, e))
+    }
+
+    /// The rows of one stored batch, as a lazy frame.
+    pub fn scan_batch(&self, batch: &BatchEntry) -> Result<LazyFrame, StoreError> {
+        let path = self.path_of(&batch.data_file);
+        LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string()), scan_args())
+            .map_err(|e| parquet_err(&path, e))
     }
 
     /// Removes the leftovers of an interrupted write: files that no manifest entry names and
