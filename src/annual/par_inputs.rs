@@ -249,7 +249,10 @@ pub fn record_rates(
             let indicators: Vec<&str> = m.indicators.iter().map(|i| i.code.as_str()).collect();
             return Err(UsageError(crate::msg!(
                 "par.records_item",
-                method = method.id,
+                method = method.file.as_ref().map_or_else(
+                    || method.id.clone(),
+                    |f| format!("{} ({})", method.id, f.display())
+                ),
                 criterion = code,
                 item = r.item,
                 index = m.id,

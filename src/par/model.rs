@@ -218,9 +218,10 @@ pub struct ParMethod {
     #[serde(default)]
     pub penalty_cap: Option<f64>,
     pub areas: Vec<Area>,
-    /// Directory of the file, for survey paths relative to it.
+    /// The file it was read from (None for a shipped one): messages name it, and names in
+    /// `from = {...}` are looked up next to it.
     #[serde(skip)]
-    pub dir: Option<PathBuf>,
+    pub file: Option<PathBuf>,
 }
 
 /// A criterion that earns points itself (one without components), with its area.
@@ -530,7 +531,7 @@ impl ParMethod {
     /// next to this methodology file when there is one, else the name as given (a shipped id,
     /// or a path from the working directory).
     pub fn resolve(&self, name: &str) -> String {
-        match &self.dir {
+        match self.file.as_deref().and_then(Path::parent) {
             Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
             _ => name.to_string(),
         }
@@ -544,7 +545,7 @@ pub fn load(id_or_path: &str) -> Result<ParMethod, DefinitionError> {
         id_or_path,
         |path, text| {
             let mut m = ParMethod::from_toml(&path.display().to_string(), text)?;
-            m.dir = path.parent().map(Path::to_path_buf);
+            m.file = Some(path.to_path_buf());
             Ok(m)
         },
         |id| crate::definition::shipped_in("scoring", SHIPPED, id, ParMethod::from_toml),
