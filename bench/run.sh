@@ -21,4 +21,8 @@ for round in 1 2 3; do
   t "polars_fast.py   " python3 "$shared/polars_fast.py" "$dir/batch.csv"
   t "chiso score      " "$bin" score --store "$dir/store" --survey health-outpatient --year 2026 --out "$dir/out"
   t "duckdb_psu.py    " python3 "$shared/duckdb_psu.py" "$dir/store/data/survey=health-outpatient/year=2026/*.parquet"
+  # The same pass as SQL (docs/scale.md): DuckDB runs what --emit-sql prints, chiso finishes.
+  "$bin" score --store "$dir/store" --survey health-outpatient --year 2026 --emit-sql > "$dir/totals.sql"
+  t "duckdb --emit-sql " python3 -c "import duckdb, sys; duckdb.execute(f\"COPY ({open(sys.argv[1]).read()}) TO '{sys.argv[2]}' (FORMAT parquet)\")" "$dir/totals.sql" "$dir/totals.parquet"
+  t "chiso --psu-totals" "$bin" score --survey health-outpatient --year 2026 --psu-totals "$dir/totals.parquet" --out "$dir/out-sql"
 done

@@ -290,6 +290,18 @@ pub struct ScoreArgs {
     /// Where to write scores.csv, scores.xlsx, scores.json and weighting.json.
     #[arg(long, default_value = "output", value_name = "DIR")]
     pub out: PathBuf,
+    /// Print the SQL that turns the stored answers into the per-PSU totals table (standard
+    /// SQL over the store's Parquet files), and write nothing; see docs/scale.md.
+    #[arg(long, conflicts_with_all = ["poststratify", "rake", "psu_totals"])]
+    pub emit_sql: bool,
+    /// With --emit-sql: read the answers from this table (the store registered in the engine,
+    /// with survey and year columns) instead of the store's Parquet files.
+    #[arg(long, value_name = "TABLE", requires = "emit_sql")]
+    pub sql_table: Option<String>,
+    /// Score from a per-PSU totals table (Parquet or CSV) that the --emit-sql query produced,
+    /// without reading the respondents (design weights).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["poststratify", "rake"])]
+    pub psu_totals: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -15,8 +15,39 @@ pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
     let method_name = args.method.clone().unwrap_or_else(|| inst.method.clone());
     let method = crate::methodology::load(&method_name)?;
     method.check(&method_name, &inst)?;
-    let store = Store::open(&args.store.store)?;
-    let manifest = store.manifest()?;
+    if args.emit_sql {
+        let source = match &args.sql_table {
+            Some(name) => estimate::sql::Source::Table {
+                name: name.clone(),
+                survey: inst.id.clone(),
+                year: args.survey.year,
+            },
+            None => {
+                let store = Store::open(&args.store.store)?;
+                let manifest = store.manifest()?;
+                estimate::sql::Source::Files(store.data_files(
+                    &manifest,
+                    &inst.id,
+                    args.survey.year,
+                )?)
+            }
+        };
+        let header = vec![
+            msg!(
+                "score.sql_header",
+                survey = inst.id,
+                year = args.survey.year,
+                method = method.id,
+                version = env!("CARGO_PKG_VERSION")
+            ),
+            msg!("score.sql_then", survey = inst.id, year = args.survey.year),
+        ];
+        print!(
+            "{}",
+            estimate::psu_totals_sql(&inst, &method, &source, &header)?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let weighting = if let Some(f) = &args.poststratify {
         estimate::Weighting::PostStratify(crate::frame::read(f, &inst)?)
     } else if !args.rake.is_empty() {
@@ -29,9 +60,16 @@ pub fn run(args: ScoreArgs, lang: crate::lang::Lang) -> anyhow::Result<ExitCode>
     } else {
         estimate::Weighting::Design
     };
-    let rows = store.scan(&manifest, &inst.id, args.survey.year)?;
-    let estimates = estimate::score_weighted(rows, &inst, &method, &weighting)
-        .with_context(|| msg!("score.scoring", survey = inst.id, year = args.survey.year))?;
+    let estimates = match &args.psu_totals {
+        Some(table) => estimate::score_from_psu_totals(table, &inst, &method),
+        None => {
+            let store = Store::open(&args.store.store)?;
+            let manifest = store.manifest()?;
+            let rows = store.scan(&manifest, &inst.id, args.survey.year)?;
+            estimate::score_weighted(rows, &inst, &method, &weighting)
+        }
+    }
+    .with_context(|| msg!("score.scoring", survey = inst.id, year = args.survey.year))?;
     let outputs = crate::files::Outputs::begin(&args.out)?;
     let stage = outputs.dir();
     let labels = method.labels(&inst, lang);

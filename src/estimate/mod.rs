@@ -13,6 +13,8 @@ mod design;
 mod dist;
 mod distribution;
 mod interval;
+mod psu_table;
+pub mod sql;
 mod totals;
 
 pub use calibrate::{CalibrationError, Frame, Weighting};
@@ -39,6 +41,10 @@ pub enum EstimateError {
     Calibration(#[from] CalibrationError),
     #[error("{}", crate::msg!("estimate.reading", error = _0))]
     Polars(#[from] PolarsError),
+    /// A per-PSU totals table that cannot be used, or a query that cannot be written: the
+    /// message says where and why.
+    #[error("{0}")]
+    Totals(String),
 }
 
 /// The level of the aggregation tree a figure belongs to: items, elements, the methodology's
@@ -308,15 +314,53 @@ pub fn score_keeping(
     let mut vars = Vars::new(method.satisfied_at);
     let (specs, alphas) = plan(inst, method, &mut vars);
     let totals = Totals::collect(rows, &vars, weighting)?;
+    finish(&totals, &specs, &alphas, method, keep)
+}
+
+/// The query that turns the stored answers of `source` into the per-PSU totals table that
+/// [`score_from_psu_totals`] finishes from (design weights), headed by `header` as comments.
+pub fn psu_totals_sql(
+    inst: &Instrument,
+    method: &Method,
+    source: &sql::Source,
+    header: &[String],
+) -> Result<String, EstimateError> {
+    let mut vars = Vars::new(method.satisfied_at);
+    plan(inst, method, &mut vars);
+    vars.psu_totals_sql(source, header)
+        .map_err(|n| EstimateError::Totals(crate::msg!("estimate.sql_names", names = n)))
+}
+
+/// As [`score`], from a per-PSU totals table (Parquet or CSV) that the query of
+/// [`psu_totals_sql`] produced: the respondents are not read.
+pub fn score_from_psu_totals(
+    table: &std::path::Path,
+    inst: &Instrument,
+    method: &Method,
+) -> Result<Vec<Estimate>, EstimateError> {
+    let mut vars = Vars::new(method.satisfied_at);
+    let (specs, alphas) = plan(inst, method, &mut vars);
+    let totals = Totals::read(table, &vars)?;
+    Ok(finish(&totals, &specs, &alphas, method, &|_| false)?.estimates)
+}
+
+/// Every figure of every domain (ALL, then the units) from the per-PSU totals.
+fn finish(
+    totals: &Totals,
+    specs: &[Spec],
+    alphas: &[AlphaSpec],
+    method: &Method,
+    keep: &dyn Fn(&Estimate) -> bool,
+) -> Result<Scored, EstimateError> {
     let design = totals.design(method.lonely_psu)?;
-    let calibration = totals.cells.as_ref().map(|_| Calibration::of(&totals));
+    let calibration = totals.cells.as_ref().map(|_| Calibration::of(totals));
     let mut out = Vec::new();
     let mut strata = BTreeMap::new();
     let mut t_cache = BTreeMap::new();
     let cx = Context {
         design: &design,
-        specs: &specs,
-        alphas: &alphas,
+        specs,
+        alphas,
         method,
         keep,
         calibration: calibration.as_ref(),
@@ -331,7 +375,7 @@ pub fn score_keeping(
     for (unit, rows) in totals.units() {
         strata.insert(
             unit.to_string(),
-            domain(&mut out, unit, &totals, &rows, &mut t_cache, &cx),
+            domain(&mut out, unit, totals, &rows, &mut t_cache, &cx),
         );
     }
     let (estimates, influence) = out.into_iter().unzip();

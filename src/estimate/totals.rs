@@ -25,7 +25,7 @@ const NONE: i32 = i32::MIN;
 
 /// A respondent-level quantity; `q` indexes [`Vars::questions`], `g` [`Vars::groups`].
 #[derive(Debug, Clone, PartialEq)]
-enum Value {
+pub(super) enum Value {
     Valid(usize),
     Satisfied(usize),
     Score(usize),
@@ -46,19 +46,19 @@ enum Value {
 }
 
 /// A question as the pass reads it: its column and which codes are valid answers.
-struct QuestionCol {
-    code: String,
-    scale: crate::instrument::Scale,
+pub(super) struct QuestionCol {
+    pub(super) code: String,
+    pub(super) scale: crate::instrument::Scale,
 }
 
 /// The registered per-PSU sums; each becomes one column of [`Totals`].
 #[derive(Default)]
 pub struct Vars {
-    defs: Vec<(bool, Value)>,
+    pub(super) defs: Vec<(bool, Value)>,
     index: BTreeMap<String, usize>,
-    questions: Vec<QuestionCol>,
-    groups: Vec<(String, Vec<usize>)>,
-    threshold: i32,
+    pub(super) questions: Vec<QuestionCol>,
+    pub(super) groups: Vec<(String, Vec<usize>)>,
+    pub(super) threshold: i32,
 }
 
 impl Vars {
@@ -389,6 +389,15 @@ fn in_order_cleaned(
 /// A row's key: unit, stratum, PSU, joint calibration cell.
 type GroupKey<'a> = (&'a str, &'a str, &'a str, usize);
 
+/// The groups of the pass (unit, stratum, PSU, cell), each with its Σ weight, respondents
+/// and fpc range.
+struct Groups {
+    keys: Vec<(String, String, String, usize)>,
+    row_w: Vec<f64>,
+    row_n: Vec<f64>,
+    fpc: Vec<(Option<f64>, Option<f64>)>,
+}
+
 /// Per-PSU sums, one row per unit × stratum × PSU × calibration cell in sorted order, with the
 /// design around them.
 pub struct Totals {
@@ -647,25 +656,72 @@ impl Totals {
                 add(&mut acc_plain, &vec![1.0; wt.len()]);
             }
         }
-        // Groups in sorted key order.
-        let n_groups = keys.len();
-        let mut by_key: Vec<usize> = (0..n_groups).collect();
-        by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
         let offsets: Vec<usize> = vars
             .defs
             .iter()
             .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
             .collect();
+        let n_groups = keys.len();
         let columns = |acc: &[f64]| -> Vec<Vec<f64>> {
             offsets
                 .iter()
-                .map(|&o| by_key.iter().map(|&g| acc[g * width + o]).collect())
+                .map(|&o| (0..n_groups).map(|g| acc[g * width + o]).collect())
                 .collect()
         };
         let cols = columns(&acc);
         let unweighted = rake.then(|| columns(&acc_plain));
-        let row_w: Vec<f64> = by_key.iter().map(|&g| row_w[g]).collect();
-        let row_n: Vec<f64> = by_key.iter().map(|&g| row_n[g]).collect();
+        Ok(Totals::assemble(
+            Groups {
+                keys,
+                row_w,
+                row_n,
+                fpc: fpc_of,
+            },
+            cols,
+            unweighted,
+            cells,
+        ))
+    }
+
+    /// The totals from a per-PSU table another engine computed with the query of
+    /// [`Vars::psu_totals_sql`] (design weights): nothing of the respondents is read.
+    pub fn read(path: &std::path::Path, vars: &Vars) -> Result<Totals, EstimateError> {
+        let names = vars
+            .column_names()
+            .map_err(|n| EstimateError::Totals(crate::msg!("estimate.sql_names", names = n)))?;
+        let t = super::psu_table::read(path, &names)?;
+        let groups = Groups {
+            keys: t.keys.into_iter().map(|(u, h, p)| (u, h, p, 0)).collect(),
+            row_w: t.w,
+            row_n: t.n,
+            fpc: t.fpc,
+        };
+        Ok(Totals::assemble(groups, t.sums, None, None))
+    }
+
+    /// The groups (in any order) and their sums, sorted by key, with the design they imply:
+    /// strata, PSUs per stratum, each stratum's fpc range.
+    fn assemble(
+        groups: Groups,
+        cols: Vec<Vec<f64>>,
+        unweighted: Option<Vec<Vec<f64>>>,
+        cells: Option<Cells>,
+    ) -> Totals {
+        let Groups {
+            keys,
+            row_w,
+            row_n,
+            fpc: fpc_of,
+        } = groups;
+        // Groups in sorted key order.
+        let n_groups = keys.len();
+        let mut by_key: Vec<usize> = (0..n_groups).collect();
+        by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let permute = |c: &[f64]| -> Vec<f64> { by_key.iter().map(|&g| c[g]).collect() };
+        let cols: Vec<Vec<f64>> = cols.iter().map(|c| permute(c)).collect();
+        let unweighted = unweighted.map(|u| u.iter().map(|c| permute(c)).collect());
+        let row_w: Vec<f64> = permute(&row_w);
+        let row_n: Vec<f64> = permute(&row_n);
         let fpc_of: Vec<(Option<f64>, Option<f64>)> = by_key.iter().map(|&g| fpc_of[g]).collect();
         let sorted: Vec<GroupKey<'_>> = by_key
             .iter()
@@ -708,7 +764,7 @@ impl Totals {
                 e.1 = Some(e.1.map_or(*f, |x: f64| x.max(*f)));
             }
         }
-        Ok(Totals {
+        Totals {
             unit: sorted.iter().map(|(u, _, _, _)| u.to_string()).collect(),
             stratum,
             psu,
@@ -722,7 +778,7 @@ impl Totals {
             psu_stratum: psus.iter().map(|(s, _)| *s).collect(),
             fpc: fpc_range,
             cells,
-        })
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -719,17 +719,18 @@ impl Store {
         Ok(ids)
     }
 
-    /// Rows stored for a survey and year, as one lazy frame (batches in manifest order).
-    pub fn scan(
+    /// The data files of the batches stored for a survey and year, in manifest order (those
+    /// with accepted rows); at least one.
+    pub fn data_files(
         &self,
         manifest: &Manifest,
         survey: &str,
         year: i32,
-    ) -> Result<LazyFrame, StoreError> {
-        let paths: Vec<PlRefPath> = manifest
+    ) -> Result<Vec<PathBuf>, StoreError> {
+        let paths: Vec<PathBuf> = manifest
             .batches_of(survey, year)
             .filter(|b| b.accepted > 0)
-            .map(|b| PlRefPath::new(self.path_of(&b.data_file).display().to_string()))
+            .map(|b| self.path_of(&b.data_file))
             .collect();
         if paths.is_empty() {
             return Err(StoreError::Parquet {
@@ -737,6 +738,21 @@ impl Store {
                 message: crate::msg!("store.no_rows", survey = survey, year = year),
             });
         }
+        Ok(paths)
+    }
+
+    /// Rows stored for a survey and year, as one lazy frame (batches in manifest order).
+    pub fn scan(
+        &self,
+        manifest: &Manifest,
+        survey: &str,
+        year: i32,
+    ) -> Result<LazyFrame, StoreError> {
+        let paths: Vec<PlRefPath> = self
+            .data_files(manifest, survey, year)?
+            .iter()
+            .map(|p| PlRefPath::new(p.display().to_string()))
+            .collect();
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), scan_args())
             .map_err(|e| parquet_err(&self.root, e))
     }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use std::path::Path;
+
 use crate::util::{Dir, Row, csv_rows, root};
 
 fn fixture(name: &str) -> String {
@@ -489,4 +491,163 @@ fn sample_sizes_follow_the_worked_example_and_last_years_design_effect() {
     let run = sample(&survey, "pop.csv", &["--margin", "0"], false);
     assert_eq!(run.code, 2, "{}", run.stderr);
     run.says(&["--margin"]);
+}
+
+/// DuckDB runs what `chiso score --emit-sql` prints, on a store of the demo's samples (the
+/// four surveys, 2026), with one thread so that each PSU is summed in file order; `chiso score
+/// --psu-totals` of its result (Parquet, CSV, and from a partitioned table with `--sql-table`)
+/// writes the very bytes `chiso score` writes from the store.
+#[test]
+fn duckdb_running_the_emitted_sql_gives_the_same_scores_from_the_psu_totals() {
+    let d = Dir::new();
+    let surveys = [
+        "sipas",
+        "health-outpatient",
+        "health-inpatient",
+        "education",
+    ];
+    for s in surveys {
+        d.ingest_ok(
+            s,
+            "2026",
+            Path::new(&root(&format!("surveys/samples/{s}-2026.csv"))),
+        );
+    }
+    if !crate::util::python_with(&["duckdb"]) {
+        return;
+    }
+    let store = d.store().display().to_string();
+    // Runs the SQL in argv[1] (a file) with one thread, after the setup in argv[3], and writes
+    // the result to argv[2] (Parquet or CSV by its extension).
+    let script = r#"
+import sys, duckdb
+con = duckdb.connect()
+con.execute("SET threads = 1")
+if sys.argv[3]:
+    con.execute(sys.argv[3])
+fmt = "csv" if sys.argv[2].endswith(".csv") else "parquet"
+con.execute(f"COPY ({open(sys.argv[1]).read()}) TO '{sys.argv[2]}' (FORMAT {fmt})")
+"#;
+    let partitioned = format!(
+        "CREATE VIEW answers AS SELECT * FROM read_parquet('{store}/data/**/*.parquet', \
+         hive_partitioning = true, union_by_name = true)"
+    );
+    for s in surveys {
+        let direct = d.run(&[
+            "score", "--store", &store, "--survey", s, "--year", "2026", "--out", "direct",
+        ]);
+        assert_eq!(direct.code, 0, "{}", direct.stderr);
+        let want = std::fs::read(d.path().join("direct/scores.csv")).expect("scores.csv");
+        let cases: [(&[&str], &str, &str); 3] = [
+            (&[], "totals.parquet", ""),
+            (&[], "totals.csv", ""),
+            (&["--sql-table", "answers"], "table.parquet", &partitioned),
+        ];
+        for (extra, table, setup) in cases {
+            let mut args = vec![
+                "score",
+                "--store",
+                &store,
+                "--survey",
+                s,
+                "--year",
+                "2026",
+                "--emit-sql",
+            ];
+            args.extend_from_slice(extra);
+            let sql = d.run(&args);
+            assert_eq!(sql.code, 0, "{}", sql.stderr);
+            assert!(
+                sql.stdout.contains("GROUP BY unit_id, stratum, psu"),
+                "{}",
+                sql.stdout
+            );
+            let sql_file = d.write("totals.sql", &sql.stdout);
+            let table = d.path().join(table).display().to_string();
+            crate::util::python(script, &[&sql_file.display().to_string(), &table, setup]);
+            // Not the store: the totals alone.
+            let r = d.run(&[
+                "score",
+                "--store",
+                "no-store",
+                "--survey",
+                s,
+                "--year",
+                "2026",
+                "--psu-totals",
+                &table,
+                "--out",
+                "from-sql",
+            ]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            let got = std::fs::read(d.path().join("from-sql/scores.csv")).expect("scores.csv");
+            assert!(
+                got == want,
+                "{s}, {table}: scores.csv from the PSU totals differs from chiso score's"
+            );
+        }
+    }
+}
+
+/// A totals table that is not what the query makes is refused, saying where and why; the
+/// weights of a calibration cannot go through the SQL path.
+#[test]
+fn a_psu_totals_table_that_is_not_the_querys_is_refused_with_its_row_and_column() {
+    let d = Dir::new();
+    let good = "unit_id,stratum,psu,n_respondents,sum_weight,fpc_min,fpc_max\nU1,,P1,2,2,,\n";
+    let cases = [
+        ("missing.csv", good.to_string(), "no column `TC1__valid_w`"),
+        (
+            "repeat.csv",
+            format!("{good}U1,,P1,1,1,,\n"),
+            "row 3: unit U1, stratum \"\", PSU P1 already at row 2",
+        ),
+        (
+            "text.csv",
+            good.replace("U1,,P1,2,2", "U1,,P1,two,2"),
+            "row 2, column n_respondents: `two` is not a number",
+        ),
+        (
+            "blank.csv",
+            good.replace("U1,,P1", ",,P1"),
+            "row 2, column unit_id: blank",
+        ),
+        (
+            "empty.csv",
+            good.lines().next().unwrap_or("").to_string(),
+            "has no rows",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let file = d.write(name, text);
+        let r = d.run(&[
+            "score",
+            "--survey",
+            "sipas",
+            "--year",
+            "2026",
+            "--psu-totals",
+            &file.display().to_string(),
+        ]);
+        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(want),
+            "{name}: want {want:?} in {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("hint:"), "{name}: {}", r.stderr);
+        assert!(!d.path().join("output").exists(), "{name}: wrote output");
+    }
+    let r = d.run(&[
+        "score",
+        "--survey",
+        "sipas",
+        "--year",
+        "2026",
+        "--emit-sql",
+        "--rake",
+        "m.csv",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
 }
