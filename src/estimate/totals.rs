@@ -433,23 +433,7 @@ pub(super) fn chunks(lf: LazyFrame) -> impl Iterator<Item = PolarsResult<DataFra
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(CHUNK_ROWS);
-    let mut offset: i64 = 0;
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let part = lf.clone().slice(offset, size as IdxSize).collect();
-        match &part {
-            Ok(df) if df.height() == 0 => return None,
-            Ok(df) => {
-                offset += df.height() as i64;
-                done = (df.height() as i64) < size;
-            }
-            Err(_) => done = true,
-        }
-        Some(part)
-    })
+    crate::store::in_parts(lf, size)
 }
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {

@@ -108,7 +108,17 @@ pub struct Table {
 }
 
 enum Body {
-    Text { text: Vec<u8>, delimiter: u8 },
+    Text {
+        text: Vec<u8>,
+        delimiter: u8,
+    },
+    /// UTF-8 text without quotes, left on disk: each part's lines are read when it is checked,
+    /// so memory holds the parts being checked, not the file.
+    File {
+        file: std::fs::File,
+        parts: Vec<Part>,
+        delimiter: u8,
+    },
     Rows(Vec<(u64, ByteRecord)>),
 }
 
@@ -117,6 +127,7 @@ impl Table {
     /// text file without quotes (a newline then always ends a record), else one.
     pub fn parts(&self) -> Vec<Part> {
         match &self.body {
+            Body::File { parts, .. } => parts.clone(),
             Body::Text { text, .. } if memchr::memchr(b'"', text).is_none() => {
                 let mut parts = Vec::new();
                 let (mut start, mut first_line, mut line) = (0usize, 1u64, 1u64);
@@ -179,7 +190,23 @@ impl Table {
             Body::Text {
                 text: whole,
                 delimiter,
-            } if !part.quoted => Ok(split_lines(whole, part, *delimiter, &mut ends, each)),
+            } if !part.quoted => Ok(split_lines(
+                &whole[part.bytes.clone()],
+                part,
+                *delimiter,
+                &mut ends,
+                each,
+            )),
+            Body::File {
+                file: f, delimiter, ..
+            } => {
+                let mut text = vec![0u8; part.bytes.len()];
+                read_exact_at(f, &mut text, part.bytes.start as u64).map_err(|e| Refusal::Io {
+                    file: file.to_string(),
+                    message: e.to_string(),
+                })?;
+                Ok(split_lines(&text, part, *delimiter, &mut ends, each))
+            }
             Body::Text {
                 text: whole,
                 delimiter,
@@ -232,13 +259,12 @@ impl Table {
 /// each delimiter, records at each `\r` or `\n` (so CRLF too), empty records skipped. The
 /// fields are the text itself: nothing is copied.
 fn split_lines(
-    whole: &[u8],
+    text: &[u8],
     part: &Part,
     delimiter: u8,
     ends: &mut Vec<usize>,
     mut each: impl FnMut(u64, &Fields<'_>, u64),
 ) -> u64 {
-    let text = &whole[part.bytes.clone()];
     let mut header_seen = !part.header;
     let (mut count, mut line, mut start) = (0u64, part.first_line, 0usize);
     while start < text.len() {
@@ -366,6 +392,14 @@ fn csv_reader(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
 /// Opens `path` as a table, refusing what cannot be read as one.
 pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
     let file = path.display().to_string();
+    if opts.encoding.is_none()
+        && let Some(table) = open_streamed(path).map_err(|e| Refusal::Io {
+            file: file.clone(),
+            message: e.to_string(),
+        })?
+    {
+        return Ok(table);
+    }
     let bytes = read_whole(path).map_err(|e| Refusal::Io {
         file: file.clone(),
         message: e.to_string(),
@@ -402,6 +436,117 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
         body: Body::Text { text, delimiter },
         len,
     })
+}
+
+/// Bytes read at a time when a file is first scanned.
+const SCAN_BYTES: usize = 8 << 20;
+
+/// Opens a UTF-8 text file without quotes or NUL bytes (the usual export, however large) to be
+/// read part by part: one pass in pieces finds the parts' line ranges (as [`Table::parts`] cuts a
+/// text in memory, so the batch id is the same) and checks the encoding, holding a piece at a
+/// time. Anything else (a workbook, UTF-16, quotes, bytes that are not UTF-8, no text at all)
+/// gives `None`, and the file is read whole, where each of those is handled and reported.
+fn open_streamed(path: &Path) -> std::io::Result<Option<Table>> {
+    use std::io::Read as _;
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut pending: Vec<u8> = Vec::with_capacity(SCAN_BYTES);
+    // File offset of `pending[0]`; where the text starts (after a byte-order mark).
+    let (mut offset, mut base) = (0usize, 0usize);
+    let mut first: Option<(Vec<u8>, u8)> = None;
+    let mut any_text = false;
+    let mut parts = Vec::new();
+    let (mut start, mut first_line, mut line) = (0usize, 1u64, 1u64);
+    let mut eof = false;
+    let mut piece = vec![0u8; SCAN_BYTES];
+    while !eof {
+        let n = f.read(&mut piece)?;
+        eof = n == 0;
+        pending.extend_from_slice(&piece[..n]);
+        // Whole lines only (a newline never falls inside a UTF-8 character), all at the end.
+        let upto = if eof {
+            pending.len()
+        } else {
+            match memchr::memrchr(b'\n', &pending) {
+                Some(nl) => nl + 1,
+                None => continue,
+            }
+        };
+        let mut block = &pending[..upto];
+        if first.is_none() {
+            if block.starts_with(b"PK\x03\x04")
+                || block.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+                || block.starts_with(&[0xFF, 0xFE])
+                || block.starts_with(&[0xFE, 0xFF])
+            {
+                return Ok(None);
+            }
+            if let Some(rest) = block.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+                block = rest;
+                base = 3;
+                start = 3;
+            }
+        }
+        if memchr::memchr2(b'"', 0, block).is_some() || std::str::from_utf8(block).is_err() {
+            return Ok(None);
+        }
+        let at = offset + (upto - block.len());
+        any_text = any_text || !block.iter().all(u8::is_ascii_whitespace);
+        if first.is_none() {
+            let delimiter = sniff_delimiter(block);
+            first = Some((block.to_vec(), delimiter));
+        }
+        for nl in memchr::memchr_iter(b'\n', block) {
+            line += 1;
+            if (line - 1).is_multiple_of(PART_LINES) {
+                parts.push(Part {
+                    bytes: start..at + nl + 1,
+                    first_line,
+                    lines: line - first_line,
+                    header: start == base,
+                    quoted: false,
+                });
+                (start, first_line) = (at + nl + 1, line);
+            }
+        }
+        pending.drain(..upto);
+        offset += upto;
+    }
+    let Some((head, delimiter)) = first.filter(|_| any_text) else {
+        return Ok(None);
+    };
+    if start < offset || parts.is_empty() {
+        parts.push(Part {
+            bytes: start..offset,
+            first_line,
+            lines: line - first_line + 1,
+            header: start == base,
+            quoted: false,
+        });
+    }
+    let mut rdr = csv_reader(&head, delimiter);
+    let mut rec = ByteRecord::new();
+    if !rdr.read_byte_record(&mut rec).unwrap_or(false) {
+        return Ok(None);
+    }
+    let header = rec
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    Ok(Some(Table {
+        template: None,
+        format: Format::Text {
+            encoding: if base == 3 { "UTF-8 (BOM)" } else { "UTF-8" },
+            delimiter,
+        },
+        header,
+        body: Body::File {
+            file: f,
+            parts,
+            delimiter,
+        },
+        len,
+    }))
 }
 
 /// Reads a whole file; a large one in pieces on several threads (copying a national batch out
@@ -998,5 +1143,97 @@ mod tests {
         assert_eq!(unterminated_quote(text, last, b','), Some(3));
         assert_eq!(unterminated_quote(b"id,v\n1,\"a\"\"b\"\n", 5, b','), None);
         assert_eq!(unterminated_quote(b"id,v\n1,a\"b\n", 5, b','), None);
+    }
+
+    /// Every record of every part of `table`, in order, with its line.
+    fn all_records(table: &Table) -> Vec<(u64, Vec<String>)> {
+        let mut out = Vec::new();
+        for part in table.parts() {
+            table
+                .for_each_record("t.csv", &part, |line, f, _| {
+                    let fields = f.iter().map(|b| String::from_utf8_lossy(b).into_owned());
+                    out.push((line, fields.collect()));
+                })
+                .unwrap_or(u64::MAX);
+        }
+        out
+    }
+
+    #[test]
+    fn a_large_file_read_part_by_part_from_disk_is_cut_and_read_as_the_whole_text_is() {
+        // 3.5 parts of lines after a byte-order mark and a header; CRLF, blank lines and a
+        // last line without its newline; more than one scan piece of bytes.
+        let mut text = "\u{feff}id;tên;điểm\r\n".to_string();
+        let lines = (PART_LINES * 7 / 2) as usize;
+        for i in 0..lines {
+            let end = if i % 1000 == 7 { "\n\n" } else { "\r\n" };
+            text.push_str(&format!(
+                "R{i:08};Hà Nội {}{};{}{end}",
+                i % 97,
+                "x".repeat(i % 300),
+                i % 5
+            ));
+        }
+        text.push_str("Rlast;cuối;5");
+        assert!(text.len() > SCAN_BYTES * 2, "{}", text.len());
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, &text).expect("write");
+        let streamed = open(&path, &ReadOptions::default()).expect("opens");
+        assert!(matches!(streamed.body, Body::File { .. }));
+        // The same file in memory, as it was read before.
+        let whole = Table {
+            template: None,
+            format: streamed.format.clone(),
+            header: streamed.header.clone(),
+            body: Body::Text {
+                text: text.as_bytes()[3..].to_vec(),
+                delimiter: b';',
+            },
+            len: text.len() as u64,
+        };
+        assert_eq!(streamed.header, vec!["id", "tên", "điểm"]);
+        assert!(matches!(
+            streamed.format,
+            Format::Text {
+                encoding: "UTF-8 (BOM)",
+                delimiter: b';'
+            }
+        ));
+        let (sp, wp) = (streamed.parts(), whole.parts());
+        assert_eq!(sp.len(), 4);
+        assert_eq!(sp.len(), wp.len());
+        for (a, b) in sp.iter().zip(&wp) {
+            assert_eq!(
+                (a.first_line, a.lines, a.header, a.bytes.len()),
+                (b.first_line, b.lines, b.header, b.bytes.len())
+            );
+        }
+        let records = all_records(&streamed);
+        assert_eq!(records, all_records(&whole));
+        assert_eq!(records.len(), lines + 1);
+        assert_eq!(records[0].1, vec!["R00000000", "Hà Nội 0", "0"]);
+        let last = records.last().expect("a last record");
+        assert_eq!(last.1, vec!["Rlast", "cuối", "5"]);
+        // Line numbers count the blank lines: 1 header + the data lines + the blank ones.
+        let blanks = (0..lines).filter(|i| i % 1000 == 7).count() as u64;
+        assert_eq!(last.0, 1 + lines as u64 + blanks + 1);
+    }
+
+    #[test]
+    fn a_file_with_quotes_or_not_utf8_is_read_whole_as_before() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for (name, bytes) in [
+            ("quoted.csv", b"id,v\n1,\"a,b\"\n".to_vec()),
+            ("latin1.csv", b"id,v\n1,caf\xe9\n".to_vec()),
+            ("blank.csv", b"\n\n  \n".to_vec()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            assert!(
+                open_streamed(&path).expect("reads").is_none(),
+                "{name} is streamed"
+            );
+        }
     }
 }

@@ -46,6 +46,30 @@ fn scan_args() -> ScanArgsParquet {
     }
 }
 
+/// Stored ids read at a time when they are hashed.
+const ID_PART_ROWS: i64 = 1 << 20;
+
+/// The rows of `lf` in parts of `rows` rows, in order: one part in memory at a time.
+pub fn in_parts(lf: LazyFrame, rows: i64) -> impl Iterator<Item = PolarsResult<DataFrame>> {
+    let mut offset: i64 = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let part = lf.clone().slice(offset, rows as IdxSize).collect();
+        match &part {
+            Ok(df) if df.height() == 0 => return None,
+            Ok(df) => {
+                offset += df.height() as i64;
+                done = (df.height() as i64) < rows;
+            }
+            Err(_) => done = true,
+        }
+        Some(part)
+    })
+}
+
 /// The respondent ids already stored for a survey and year, kept as 64-bit hashes (a few
 /// bytes an id, however long the ids): a new id whose hash is not there is new. Only when a
 /// hash matches are the stored ids themselves read (once), to tell a repeat from a collision.
@@ -697,7 +721,8 @@ impl Store {
         p
     }
 
-    /// Respondent ids stored for a survey and year.
+    /// Respondent ids stored for a survey and year, as hashes; each batch's ids are read a
+    /// part at a time, so that memory holds the hashes, not the ids.
     pub fn stored_ids(
         &self,
         manifest: &Manifest,
@@ -705,15 +730,20 @@ impl Store {
         year: i32,
     ) -> Result<IdSet, StoreError> {
         let mut ids = IdSet::default();
-        for b in manifest.batches_of(survey, year) {
+        let batches: Vec<&BatchEntry> = manifest.batches_of(survey, year).collect();
+        ids.hashes
+            .reserve(batches.iter().map(|b| b.accepted as usize).sum::<usize>());
+        for b in batches {
             let path = self.path_of(&b.data_file);
-            let df = read_parquet(&path, Some(&["respondent_id"]))?;
-            let col = df
-                .column("respondent_id")
-                .and_then(|c| c.str().cloned())
-                .map_err(|e| parquet_err(&path, e))?;
-            ids.hashes.reserve(col.len());
-            ids.hashes.extend(col.iter().flatten().map(IdSet::hash));
+            let lf = self.scan_batch(b)?.select([col("respondent_id")]);
+            for part in in_parts(lf, ID_PART_ROWS) {
+                let df = part.map_err(|e| parquet_err(&path, e))?;
+                let col = df
+                    .column("respondent_id")
+                    .and_then(|c| c.str().cloned())
+                    .map_err(|e| parquet_err(&path, e))?;
+                ids.hashes.extend(col.iter().flatten().map(IdSet::hash));
+            }
             ids.files.push(path);
         }
         Ok(ids)
