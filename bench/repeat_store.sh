@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A store of N × 1,000,000 respondents for the scale benchmark: the 1M outpatient file
-# ingested N times, each copy with new respondent ids (R2026-k-........), so the store holds N
-# batches and never the whole CSV at once.
+# A store of N copies of a batch for the scale benchmark (the 1M or 10M outpatient file from
+# gen_outpatient.py), each copy ingested with new respondent ids (R2026-k-........), so the
+# store holds N batches: `b10m.csv 10` makes 100M respondents.
 #   bash bench/repeat_store.sh BATCH.csv N STORE
 set -euo pipefail
 batch=$1; n=$2; store=$3

@@ -70,12 +70,67 @@ pub fn in_parts(lf: LazyFrame, rows: i64) -> impl Iterator<Item = PolarsResult<D
     })
 }
 
-/// The respondent ids already stored for a survey and year, kept as 64-bit hashes (a few
-/// bytes an id, however long the ids): a new id whose hash is not there is new. Only when a
-/// hash matches are the stored ids themselves read (once), to tell a repeat from a collision.
+/// 64-bit hashes, sorted, with the start of each run of hashes sharing their top bits: 8 bytes
+/// a hash and a few bytes a bucket, and a lookup searches one short run.
+#[derive(Default)]
+struct SortedHashes {
+    hashes: Vec<u64>,
+    /// Where the hashes whose top `bits` bits are b start (one more entry than buckets).
+    starts: Vec<u32>,
+    bits: u32,
+}
+
+impl SortedHashes {
+    fn new(mut hashes: Vec<u64>) -> SortedHashes {
+        use rayon::slice::ParallelSliceMut as _;
+        hashes.par_sort_unstable();
+        hashes.dedup();
+        hashes.shrink_to_fit();
+        // About 32 hashes a bucket; more than 4 billion hashes keep one bucket.
+        let n = hashes.len();
+        if u32::try_from(n).is_err() {
+            return SortedHashes {
+                starts: Vec::new(),
+                hashes,
+                bits: 0,
+            };
+        }
+        let bits = (usize::BITS - (n / 32).leading_zeros()).min(30);
+        let mut starts = Vec::with_capacity((1usize << bits) + 1);
+        let mut at = 0usize;
+        for b in 0..(1u64 << bits) {
+            while at < n && Self::bucket(hashes[at], bits) < b {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        starts.push(n as u32);
+        SortedHashes {
+            hashes,
+            starts,
+            bits,
+        }
+    }
+
+    fn bucket(h: u64, bits: u32) -> u64 {
+        if bits == 0 { 0 } else { h >> (64 - bits) }
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        let run = match self.starts.get(Self::bucket(h, self.bits) as usize..) {
+            Some([a, b, ..]) => &self.hashes[*a as usize..*b as usize],
+            _ => &self.hashes[..],
+        };
+        run.binary_search(&h).is_ok()
+    }
+}
+
+/// The respondent ids already stored for a survey and year, kept as 64-bit hashes (8 bytes an
+/// id, however long the ids): a new id whose hash is not there is new. Only when a hash
+/// matches are the stored ids themselves read (once), to tell a repeat from a collision.
 #[derive(Default)]
 pub struct IdSet {
-    hashes: foldhash::HashSet<u64>,
+    hashes: SortedHashes,
     /// The stored batches' data files, read for the exact ids when a hash matches.
     files: Vec<PathBuf>,
     /// Ids added during this run (earlier files of it), exactly.
@@ -91,11 +146,11 @@ impl IdSet {
 
     /// Whether `id` is stored (or was added).
     pub fn contains(&self, id: &str) -> bool {
-        if !self.hashes.contains(&Self::hash(id)) {
-            return false;
-        }
         if self.added.contains(id) {
             return true;
+        }
+        if !self.hashes.contains(Self::hash(id)) {
+            return false;
         }
         let exact = self.exact.get_or_init(|| {
             let mut all = foldhash::HashSet::default();
@@ -117,10 +172,7 @@ impl IdSet {
 
     /// Adds the ids of a batch accepted earlier in this run.
     pub fn extend(&mut self, ids: impl IntoIterator<Item = String>) {
-        for id in ids {
-            self.hashes.insert(Self::hash(&id));
-            self.added.insert(id);
-        }
+        self.added.extend(ids);
     }
 }
 
@@ -731,8 +783,8 @@ impl Store {
     ) -> Result<IdSet, StoreError> {
         let mut ids = IdSet::default();
         let batches: Vec<&BatchEntry> = manifest.batches_of(survey, year).collect();
-        ids.hashes
-            .reserve(batches.iter().map(|b| b.accepted as usize).sum::<usize>());
+        let mut hashes: Vec<u64> =
+            Vec::with_capacity(batches.iter().map(|b| b.accepted as usize).sum::<usize>());
         for b in batches {
             let path = self.path_of(&b.data_file);
             let lf = self.scan_batch(b)?.select([col("respondent_id")]);
@@ -742,10 +794,11 @@ impl Store {
                     .column("respondent_id")
                     .and_then(|c| c.str().cloned())
                     .map_err(|e| parquet_err(&path, e))?;
-                ids.hashes.extend(col.iter().flatten().map(IdSet::hash));
+                hashes.extend(col.iter().flatten().map(IdSet::hash));
             }
             ids.files.push(path);
         }
+        ids.hashes = SortedHashes::new(hashes);
         Ok(ids)
     }
 
@@ -908,9 +961,11 @@ mod tests {
         let path = dir.path().join("batch.parquet");
         let mut df = df!("respondent_id" => ["R1", "R2"])?;
         ParquetWriter::new(std::fs::File::create(&path)?).finish(&mut df)?;
-        let mut ids = IdSet::default();
-        ids.hashes.extend(["R1", "R2", "X9"].map(IdSet::hash));
-        ids.files.push(path);
+        let mut ids = IdSet {
+            hashes: SortedHashes::new(["R1", "R2", "X9"].map(IdSet::hash).to_vec()),
+            files: vec![path],
+            ..IdSet::default()
+        };
         assert!(ids.contains("R1") && ids.contains("R2"));
         assert!(!ids.contains("R3"), "no hash, not stored");
         assert!(
@@ -920,6 +975,24 @@ mod tests {
         ids.extend(["N1".to_string()]);
         assert!(ids.contains("N1"), "added in this run");
         Ok(())
+    }
+
+    /// Every hash put in is found and, for sizes around the bucket boundaries, no other.
+    #[test]
+    fn sorted_hashes_find_what_was_put_in_and_nothing_else() {
+        for n in [0usize, 1, 31, 32, 33, 64, 1000, 100_000] {
+            let all: Vec<u64> = (0..2 * n as u64)
+                .map(|i| IdSet::hash(&format!("R{i}")))
+                .collect();
+            let (put, other) = all.split_at(n);
+            // Twice over: repeats are kept once.
+            let set = SortedHashes::new(put.iter().chain(put).copied().collect());
+            assert_eq!(set.hashes.len(), n);
+            assert!(put.iter().all(|h| set.contains(*h)), "{n}");
+            assert!(!other.iter().any(|h| set.contains(*h)), "{n}");
+            assert!(set.contains(u64::MAX) == put.contains(&u64::MAX));
+            assert!(set.contains(0) == put.contains(&0));
+        }
     }
 
     /// Two parts of rows with blanks, written by a [`DataWriter`] and by polars' own writer.
