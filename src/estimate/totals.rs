@@ -211,10 +211,21 @@ const PER_QUESTION: usize = 5;
 /// respondents (every item valid): Σ1, Σpx, Σpx².
 const PER_GROUP: usize = 14;
 
+#[derive(Clone, Copy, Default)]
+struct Needs {
+    pooled: bool,
+    comprehensive: bool,
+    complete: bool,
+}
+
 /// The dense layout of a PSU's sums: fixed blocks per question and per group, then the
 /// per-member sums of complete respondents, then the shares.
 struct Layout {
     group_base: usize,
+    /// Per group, which of its sums a figure uses: the pooled ratio's (pv, ps, px and their
+    /// products), the comprehensive index's, Cronbach's α's (complete respondents). The
+    /// others are not computed.
+    needs: Vec<Needs>,
     member_base: Vec<usize>,
     share_base: usize,
     shares: Vec<(usize, Vec<i32>)>,
@@ -245,7 +256,25 @@ impl Vars {
             .collect();
         let share_base = next;
         let len = share_base + shares.len();
+        let mut needs = vec![Needs::default(); self.groups.len()];
+        for (_, v) in &self.defs {
+            match v {
+                Value::PooledY(g, _)
+                | Value::PooledYY(g, _)
+                | Value::PooledXY(g, _)
+                | Value::PooledV(g)
+                | Value::PooledVV(g) => needs[*g].pooled = true,
+                Value::Comprehensive(g) => needs[*g].comprehensive = true,
+                Value::Complete(g)
+                | Value::CompleteT(g)
+                | Value::CompleteTT(g)
+                | Value::CompleteX(g, _)
+                | Value::CompleteXX(g, _) => needs[*g].complete = true,
+                _ => {}
+            }
+        }
         Layout {
+            needs,
             group_base,
             member_base,
             share_base,
@@ -305,35 +334,38 @@ impl Vars {
             r[b + 4] += w * x_f * x_f;
         }
         for (g, (_, members)) in self.groups.iter().enumerate() {
-            let (mut pv, mut ps, mut px) = (0.0, 0.0, 0.0);
+            // Counted in integers, without branches: exact, so the same numbers as summing
+            // 1.0s and scores in f64, without a chain of floating-point additions per row.
+            let (mut nv, mut ns, mut sx) = (0u32, 0u32, 0i64);
             for &q in members {
                 let x = answer[q];
-                if x != NONE {
-                    pv += 1.0;
-                    px += f64::from(x);
-                    if x >= t {
-                        ps += 1.0;
-                    }
-                }
+                let valid = x != NONE;
+                nv += u32::from(valid);
+                ns += u32::from(valid & (x >= t));
+                sx += i64::from(x) * i64::from(valid);
             }
-            if pv == 0.0 {
+            if nv == 0 {
                 continue;
             }
+            let (pv, ps, px) = (f64::from(nv), f64::from(ns), sx as f64);
             let b = l.group_base + PER_GROUP * g;
+            let needs = l.needs[g];
             r[b] += w;
             r[b + 1] += 1.0;
-            r[b + 2] += w * pv;
-            r[b + 3] += w * pv * pv;
-            r[b + 4] += w * ps;
-            r[b + 5] += w * ps * ps;
-            r[b + 6] += w * ps * pv;
-            r[b + 7] += w * px;
-            r[b + 8] += w * px * px;
-            r[b + 9] += w * px * pv;
-            if ps == pv {
+            if needs.pooled {
+                r[b + 2] += w * pv;
+                r[b + 3] += w * pv * pv;
+                r[b + 4] += w * ps;
+                r[b + 5] += w * ps * ps;
+                r[b + 6] += w * ps * pv;
+                r[b + 7] += w * px;
+                r[b + 8] += w * px * px;
+                r[b + 9] += w * px * pv;
+            }
+            if needs.comprehensive && ps == pv {
                 r[b + 10] += w;
             }
-            if pv as usize == members.len() {
+            if needs.complete && pv as usize == members.len() {
                 r[b + 11] += 1.0;
                 r[b + 12] += px;
                 r[b + 13] += px * px;
