@@ -391,7 +391,8 @@ fn in_order_cleaned(
     arr: &Int32Chunked,
     scale: &crate::instrument::Scale,
     order: &[usize],
-) -> PolarsResult<Vec<i32>> {
+    out: &mut Vec<i32>,
+) -> PolarsResult<()> {
     let arr = arr.rechunk();
     let mut chunks = arr.downcast_iter();
     let (Some(chunk), None) = (chunks.next(), chunks.next()) else {
@@ -409,13 +410,16 @@ fn in_order_cleaned(
         };
         if ok { x } else { NONE }
     };
-    Ok(match chunk.validity() {
-        None => order.iter().map(|&i| clean(values[i])).collect(),
-        Some(v) => order
-            .iter()
-            .map(|&i| if v.get_bit(i) { clean(values[i]) } else { NONE })
-            .collect(),
-    })
+    out.clear();
+    match chunk.validity() {
+        None => out.extend(order.iter().map(|&i| clean(values[i]))),
+        Some(v) => out.extend(
+            order
+                .iter()
+                .map(|&i| if v.get_bit(i) { clean(values[i]) } else { NONE }),
+        ),
+    }
+    Ok(())
 }
 
 /// A row's key: unit, stratum, PSU, joint calibration cell.
@@ -558,6 +562,14 @@ impl Totals {
         let mut row_n: Vec<f64> = Vec::new();
         let mut fpc_of: Vec<(Option<f64>, Option<f64>)> = Vec::new();
         let mut buf = String::new();
+        // A part's buffers, kept from part to part (allocating them afresh for every part
+        // costs the kernel's clearing of their pages each time).
+        let mut w: Vec<f64> = Vec::new();
+        let mut gid: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        let mut wt: Vec<f64> = Vec::new();
+        let mut ones: Vec<f64> = Vec::new();
+        let mut in_order: Vec<Vec<i32>> = vec![Vec::new(); nq];
         for chunk in chunks(rows) {
             let df = chunk?;
             let n = df.height();
@@ -569,13 +581,9 @@ impl Totals {
                 .map(|c| strs(&df, c))
                 .collect::<PolarsResult<_>>()?;
             let fpc = df.column("fpc")?.f64()?.clone();
-            let mut w: Vec<f64> = df
-                .column(W)?
-                .f64()?
-                .iter()
-                .map(|x| x.unwrap_or(1.0))
-                .collect();
-            let mut gid = Vec::with_capacity(n);
+            w.clear();
+            w.extend(df.column(W)?.f64()?.iter().map(|x| x.unwrap_or(1.0)));
+            gid.clear();
             for (i, wi) in w.iter_mut().enumerate() {
                 let j = match &cells {
                     None => 0,
@@ -636,7 +644,8 @@ impl Totals {
                 start[g + 1] += start[g];
             }
             let mut next = start.clone();
-            let mut order = vec![0usize; n];
+            order.clear();
+            order.resize(n, 0);
             for (i, &g) in gid.iter().enumerate() {
                 order[next[g]] = i;
                 next[g] += 1;
@@ -646,13 +655,13 @@ impl Totals {
                 .iter()
                 .map(|q| Ok(df.column(&q.code)?.i32()?.clone()))
                 .collect::<PolarsResult<_>>()?;
-            let in_order: Vec<Vec<i32>> = vars
-                .questions
-                .par_iter()
+            in_order
+                .par_iter_mut()
+                .zip(&vars.questions)
                 .zip(&answers)
-                .map(|(q, arr)| in_order_cleaned(arr, &q.scale, &order))
-                .collect::<PolarsResult<_>>()?;
-            let wt: Vec<f64> = order.iter().map(|&i| w[i]).collect();
+                .try_for_each(|((out, q), arr)| in_order_cleaned(arr, &q.scale, &order, out))?;
+            wt.clear();
+            wt.extend(order.iter().map(|&i| w[i]));
             let add = |acc: &mut Vec<f64>, wt: &[f64]| {
                 acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
                     || vec![NONE; nq],
@@ -669,7 +678,8 @@ impl Totals {
             add(&mut acc, &wt);
             // Raking's variance needs the plain (unweighted) sums of the influence values too.
             if rake {
-                add(&mut acc_plain, &vec![1.0; wt.len()]);
+                ones.resize(wt.len(), 1.0);
+                add(&mut acc_plain, &ones[..wt.len()]);
             }
         }
         let offsets: Vec<usize> = vars
