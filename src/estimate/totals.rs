@@ -422,6 +422,50 @@ fn in_order_cleaned(
     Ok(())
 }
 
+/// The groups seen so far, found by the hash of their key; the rare other key whose hash is
+/// already taken, by the key itself.
+#[derive(Default)]
+struct GroupIndex {
+    by_hash: foldhash::HashMap<u64, usize>,
+    collided: foldhash::HashMap<(String, String, String, usize), usize>,
+}
+
+impl GroupIndex {
+    /// The group of `key` (whose hash is `hash`), added to `keys` if new: (group, new).
+    fn find_or_add(
+        &mut self,
+        keys: &mut Vec<(String, String, String, usize)>,
+        hash: u64,
+        key: GroupKey<'_>,
+    ) -> (usize, bool) {
+        let (u, hh, pp, j) = key;
+        let owned = || (u.to_string(), hh.to_string(), pp.to_string(), j);
+        match self.by_hash.get(&hash) {
+            Some(&g) => {
+                let k = &keys[g];
+                if k.0 == u && k.1 == hh && k.2 == pp && k.3 == j {
+                    return (g, false);
+                }
+                if let Some(&g) = self.collided.get(&owned()) {
+                    return (g, false);
+                }
+                self.collided.insert(owned(), keys.len());
+            }
+            None => {
+                self.by_hash.insert(hash, keys.len());
+            }
+        }
+        keys.push(owned());
+        (keys.len() - 1, true)
+    }
+}
+
+/// The hash of a row's key (unit, stratum, PSU, calibration cell), the same on every run.
+fn key_hash(unit: &str, stratum: &str, psu: &str, cell: usize) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6b65_7973).hash_one((unit, stratum, psu, cell))
+}
+
 /// A row's key: unit, stratum, PSU, joint calibration cell.
 type GroupKey<'a> = (&'a str, &'a str, &'a str, usize);
 
@@ -554,14 +598,15 @@ impl Totals {
         // file order — the same additions in the same order as over the whole table at once,
         // in memory that grows with the groups, not the respondents.
         let rake = cells.as_ref().is_some_and(|c| c.is_rake());
-        let mut index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
+        let mut groups = GroupIndex::default();
+        let mut cell: Vec<usize> = Vec::new();
+        let mut hashed: Vec<u64> = Vec::new();
         let mut keys: Vec<(String, String, String, usize)> = Vec::new();
         let mut acc: Vec<f64> = Vec::new();
         let mut acc_plain: Vec<f64> = Vec::new();
         let mut row_w: Vec<f64> = Vec::new();
         let mut row_n: Vec<f64> = Vec::new();
         let mut fpc_of: Vec<(Option<f64>, Option<f64>)> = Vec::new();
-        let mut buf = String::new();
         // A part's buffers, kept from part to part (allocating them afresh for every part
         // costs the kernel's clearing of their pages each time).
         let mut w: Vec<f64> = Vec::new();
@@ -584,44 +629,53 @@ impl Totals {
             w.clear();
             w.extend(df.column(W)?.f64()?.iter().map(|x| x.unwrap_or(1.0)));
             gid.clear();
-            for (i, wi) in w.iter_mut().enumerate() {
-                let j = match &cells {
-                    None => 0,
-                    Some(c) => {
+            // Each row's calibration cell (its weight calibrated), then a hash of its key,
+            // computed in parallel; the groups are then looked up by hash in file order, each
+            // match checked against the group's key.
+            cell.clear();
+            match &cells {
+                None => cell.resize(n, 0),
+                Some(c) => {
+                    for (i, wi) in w.iter_mut().enumerate() {
                         let key: Vec<String> = cal
                             .iter()
                             .map(|c| c.get(i).unwrap_or("").to_string())
                             .collect();
                         let j = cell_of.get(&key).copied().unwrap_or(0);
                         *wi *= c.factor[j];
-                        j
+                        cell.push(j);
                     }
-                };
-                let (u, hh, pp) = (
-                    unit.get(i).unwrap_or(""),
-                    h.get(i).unwrap_or(""),
-                    p.get(i).unwrap_or(""),
-                );
-                buf.clear();
-                for part in [u, hh, pp] {
-                    buf.push_str(part);
-                    buf.push('\u{1f}');
                 }
-                buf.push_str(&j.to_string());
-                let g = match index.get(buf.as_str()) {
-                    Some(&g) => g,
-                    None => {
-                        let g = keys.len();
-                        index.insert(buf.clone(), g);
-                        keys.push((u.to_string(), hh.to_string(), pp.to_string(), j));
-                        row_w.push(0.0);
-                        row_n.push(0.0);
-                        fpc_of.push((None, None));
-                        g
+            }
+            hashed.clear();
+            hashed.resize(n, 0);
+            const SPAN: usize = 1 << 14;
+            hashed
+                .par_chunks_mut(SPAN)
+                .enumerate()
+                .for_each(|(k, out)| {
+                    let (from, len) = (k * SPAN, out.len());
+                    let (us, hs, ps) = (
+                        unit.slice(from as i64, len),
+                        h.slice(from as i64, len),
+                        p.slice(from as i64, len),
+                    );
+                    let keys = us.iter().zip(hs.iter()).zip(ps.iter());
+                    for ((slot, ((u, hh), pp)), j) in out.iter_mut().zip(keys).zip(&cell[from..]) {
+                        *slot = key_hash(u.unwrap_or(""), hh.unwrap_or(""), pp.unwrap_or(""), *j);
                     }
-                };
+                });
+            let rows_keys = unit.iter().zip(h.iter()).zip(p.iter());
+            for (i, ((u, hh), pp)) in rows_keys.enumerate() {
+                let (u, hh, pp, j) = (u.unwrap_or(""), hh.unwrap_or(""), pp.unwrap_or(""), cell[i]);
+                let (g, new) = groups.find_or_add(&mut keys, hashed[i], (u, hh, pp, j));
+                if new {
+                    row_w.push(0.0);
+                    row_n.push(0.0);
+                    fpc_of.push((None, None));
+                }
                 gid.push(g);
-                row_w[g] += *wi;
+                row_w[g] += w[i];
                 row_n[g] += 1.0;
                 if let Some(f) = fpc.get(i) {
                     let e = &mut fpc_of[g];
@@ -912,5 +966,39 @@ impl Totals {
             fpc: self.fpc.clone(),
             cells: self.cells.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys are told apart by the key, not the hash: two keys given the same hash (a planted
+    /// collision) are two groups, each found again.
+    #[test]
+    fn groups_sharing_a_hash_are_two_groups() {
+        let mut index = GroupIndex::default();
+        let mut keys = Vec::new();
+        let a = ("U1", "S1", "P1", 0);
+        let b = ("U2", "", "P9", 0);
+        let c = ("U1", "S1", "P1", 1);
+        assert_eq!(index.find_or_add(&mut keys, 7, a), (0, true));
+        assert_eq!(index.find_or_add(&mut keys, 7, b), (1, true));
+        assert_eq!(index.find_or_add(&mut keys, 7, c), (2, true));
+        assert_eq!(index.find_or_add(&mut keys, 7, b), (1, false));
+        assert_eq!(index.find_or_add(&mut keys, 7, a), (0, false));
+        assert_eq!(index.find_or_add(&mut keys, 7, c), (2, false));
+        assert_eq!(
+            index.find_or_add(&mut keys, 8, ("U3", "", "P1", 0)),
+            (3, true)
+        );
+        assert_eq!(keys.len(), 4);
+        assert_eq!(
+            keys[1],
+            ("U2".to_string(), String::new(), "P9".to_string(), 0)
+        );
+        // The real hash separates them without help.
+        assert_ne!(key_hash("U1", "S1", "P1", 0), key_hash("U1", "S1", "P1", 1));
+        assert_ne!(key_hash("U1", "S1P1", "", 0), key_hash("U1", "S1", "P1", 0));
     }
 }
