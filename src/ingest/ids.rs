@@ -1,7 +1,7 @@
 //! Respondent ids kept in one buffer each, not one allocation per row: a national batch has a
 //! million of them, and allocating and freeing them cost more than checking them.
 
-use std::hash::BuildHasher;
+use std::hash::BuildHasher as _;
 
 /// The ids met in a part of a file, in file order, with their lines.
 #[derive(Default)]
@@ -35,60 +35,104 @@ impl IdList {
     }
 }
 
-/// A set of ids with the line each was first seen on.
+/// A set of ids with the line each was first seen on: the ids one after another in one
+/// buffer, where each ends and its line, and an open-addressing table of 8-byte slots (a
+/// 32-bit tag of the id's hash and the id's index) — about 30 bytes an id besides the id's
+/// own bytes.
 pub struct SeenIds {
     text: String,
-    /// (end of the id in `text`, line, next entry with the same hash or `NONE`).
-    entries: Vec<(usize, u64, u32)>,
-    /// First entry for each hash of an id (a collision only lengthens the chain).
-    first: foldhash::HashMap<u64, u32>,
-    hasher: foldhash::fast::FixedState,
+    ends: Vec<u64>,
+    lines: Vec<u64>,
+    /// 0 = empty; else the hash's top 32 bits above the id's index + 1.
+    slots: Vec<u64>,
+    hash: fn(&str) -> u64,
 }
 
-const NONE: u32 = u32::MAX;
+fn id_hash(id: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x0063_6869_736f).hash_one(id)
+}
 
 impl SeenIds {
     pub fn with_capacity(ids: usize) -> SeenIds {
+        SeenIds::hashed_by(ids, id_hash)
+    }
+
+    fn hashed_by(ids: usize, hash: fn(&str) -> u64) -> SeenIds {
         SeenIds {
             text: String::with_capacity(ids * 8),
-            entries: Vec::with_capacity(ids),
-            first: foldhash::HashMap::with_capacity_and_hasher(ids, Default::default()),
-            hasher: foldhash::fast::FixedState::with_seed(0x0063_6869_736f),
+            ends: Vec::with_capacity(ids),
+            lines: Vec::with_capacity(ids),
+            slots: vec![0; Self::table_size(ids)],
+            hash,
         }
     }
 
-    /// Entry `k`'s id (entries hold where each id ends in `text`).
-    fn id<'t>(entries: &[(usize, u64, u32)], text: &'t str, k: u32) -> &'t str {
-        let k = k as usize;
-        let start = if k == 0 { 0 } else { entries[k - 1].0 };
-        &text[start..entries[k].0]
+    /// Slots for `ids` ids, at most three quarters full.
+    fn table_size(ids: usize) -> usize {
+        (ids.saturating_mul(4) / 3 + 1).next_power_of_two().max(16)
+    }
+
+    /// Entry `k`'s id.
+    fn id(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        &self.text[start..self.ends[k] as usize]
+    }
+
+    /// Where `h` lands: its slot if `id` is there (Ok), else the empty slot it would take.
+    fn find(&self, id: &str, h: u64) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let tag = h >> 32;
+        let mut i = (h as usize) & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return Err(i);
+            }
+            if s >> 32 == tag && self.id((s & 0xffff_ffff) as usize - 1) == id {
+                return Ok(i);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /// The line `id` was first seen on, or `None` after noting it on `line`.
     pub fn check_and_insert(&mut self, id: &str, line: u64) -> Option<u64> {
-        use std::collections::hash_map::Entry;
-        // More than 4 billion ids is not a survey batch; the chain then simply stops.
-        let k = u32::try_from(self.entries.len()).unwrap_or(NONE);
-        let head = match self.first.entry(self.hasher.hash_one(id)) {
-            Entry::Vacant(e) => {
-                e.insert(k);
-                NONE
-            }
-            Entry::Occupied(mut e) => {
-                let mut at = *e.get();
-                while at != NONE {
-                    let (_, first, next) = self.entries[at as usize];
-                    if SeenIds::id(&self.entries, &self.text, at) == id {
-                        return Some(first);
-                    }
-                    at = next;
-                }
-                e.insert(k)
-            }
+        let h = (self.hash)(id);
+        let slot = match self.find(id, h) {
+            Ok(i) => return Some(self.lines[(self.slots[i] & 0xffff_ffff) as usize - 1]),
+            Err(i) => i,
         };
+        // More than 4 billion ids is not a survey batch: the rest are noted but not indexed.
+        let Ok(k) = u32::try_from(self.ends.len()) else {
+            return None;
+        };
+        if k == u32::MAX {
+            return None;
+        }
         self.text.push_str(id);
-        self.entries.push((self.text.len(), line, head));
+        self.ends.push(self.text.len() as u64);
+        self.lines.push(line);
+        self.slots[slot] = (h >> 32) << 32 | u64::from(k + 1);
+        if self.ends.len() * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
         None
+    }
+
+    /// Twice the slots, every id placed again.
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let mut slots = vec![0u64; size];
+        let mask = size - 1;
+        for k in 0..self.ends.len() {
+            let h = (self.hash)(self.id(k));
+            let mut i = (h as usize) & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = (h >> 32) << 32 | (k as u64 + 1);
+        }
+        self.slots = slots;
     }
 }
 
@@ -121,18 +165,29 @@ mod tests {
 
     #[test]
     fn ids_sharing_a_hash_are_told_apart() {
-        // Force every id into one chain, as a hash collision would.
-        let mut s = SeenIds::with_capacity(4);
-        for (k, id) in ["x", "y", "z"].iter().enumerate() {
-            s.text.push_str(id);
-            let head = if k == 0 { NONE } else { k as u32 - 1 };
-            s.entries.push((s.text.len(), k as u64 + 2, head));
+        // Every id gets the same hash, as a collision would: one chain of probes.
+        let mut s = SeenIds::hashed_by(2, |_| 0xABCD_0000_0000_0007);
+        for (k, id) in ["x", "y", "z", "w"].iter().enumerate() {
+            assert_eq!(s.check_and_insert(id, k as u64 + 2), None, "{id}");
         }
-        let h = s.hasher.hash_one("w");
-        s.first.insert(h, 2);
-        // "w" hashes to the chain z → y → x but matches none of them.
-        assert_eq!(s.check_and_insert("w", 7), None);
-        assert_eq!(s.check_and_insert("w", 8), Some(7));
-        assert_eq!(SeenIds::id(&s.entries, &s.text, 1), "y");
+        assert_eq!(s.check_and_insert("z", 9), Some(4));
+        assert_eq!(s.check_and_insert("w", 9), Some(5));
+        assert_eq!(s.check_and_insert("x", 9), Some(2));
+        assert_eq!(s.check_and_insert("v", 9), None);
+        assert_eq!(s.id(1), "y");
+    }
+
+    #[test]
+    fn the_table_grows_and_keeps_every_id() {
+        // Sized for 1 id, given 10,000.
+        let mut s = SeenIds::with_capacity(1);
+        for i in 0..10_000u64 {
+            assert_eq!(s.check_and_insert(&format!("R{i}"), i + 2), None);
+        }
+        assert!(s.slots.len() >= 10_000 * 4 / 3);
+        for i in (0..10_000u64).step_by(7) {
+            assert_eq!(s.check_and_insert(&format!("R{i}"), 1), Some(i + 2));
+        }
+        assert_eq!(s.check_and_insert("R10000", 1), None);
     }
 }
