@@ -328,7 +328,6 @@ pub fn psu_totals_sql(
     let mut vars = Vars::new(method.satisfied_at);
     plan(inst, method, &mut vars);
     vars.psu_totals_sql(source, header)
-        .map_err(|n| EstimateError::Totals(crate::msg!("estimate.sql_names", names = n)))
 }
 
 /// As [`score`], from a per-PSU totals table (Parquet or CSV) that the query of

@@ -35,6 +35,8 @@ enum Col {
 /// to case, as engines such as Trino write names in lower case).
 pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateError> {
     let file = path.display().to_string();
+    let unreadable =
+        |e: &dyn std::fmt::Display| err(msg!("estimate.totals_read", file = file, error = e));
     let is_csv = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -47,16 +49,16 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
         let mut r = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_path(path)
-            .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
+            .map_err(|e| unreadable(&e))?;
         let headers: Vec<String> = r
             .headers()
-            .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?
+            .map_err(|e| unreadable(&e))?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
             .collect();
         let mut data: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
         for rec in r.records() {
-            let rec = rec.map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
+            let rec = rec.map_err(|e| unreadable(&e))?;
             for (j, d) in data.iter_mut().enumerate() {
                 d.push(rec.get(j).unwrap_or("").to_string());
             }
@@ -69,13 +71,10 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
     } else {
         // Only the columns needed, and only of types read here: numbers and text (a DECIMAL,
         // which some engines give sums of exact numbers, is refused with a hint to cast).
-        let open = |p: &Path| {
-            std::fs::File::open(p)
-                .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))
-        };
+        let open = |p: &Path| std::fs::File::open(p).map_err(|e| unreadable(&e));
         let schema = ParquetReader::new(open(path)?)
             .schema()
-            .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
+            .map_err(|e| unreadable(&e))?;
         let wanted: std::collections::HashSet<String> =
             [UNIT, STRATUM, PSU, N, W, FPC_MIN, FPC_MAX]
                 .iter()
@@ -117,7 +116,7 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
         let df = ParquetReader::new(open(path)?)
             .with_columns(Some(read_cols))
             .finish()
-            .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
+            .map_err(|e| unreadable(&e))?;
         rows = df.height();
         for c in df.columns() {
             cols.insert(c.name().to_lowercase(), Col::Polars(c.clone()));
@@ -127,6 +126,14 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
     if rows == 0 {
         return Err(err(msg!("estimate.totals_empty", file = file)));
     }
+    let blank = |name: &str, i: usize| {
+        err(msg!(
+            "estimate.totals_blank",
+            file = file,
+            line = i + first_line,
+            column = name
+        ))
+    };
     let take = |name: &str| {
         cols.get(&name.to_lowercase())
             .ok_or_else(|| err(msg!("estimate.totals_column", file = file, column = name)))
@@ -138,12 +145,8 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
                 .map(|s| (!s.is_empty()).then(|| s.clone()))
                 .collect(),
             Col::Polars(c) => {
-                let c = c
-                    .cast(&DataType::String)
-                    .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
-                let s = c
-                    .str()
-                    .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
+                let c = c.cast(&DataType::String).map_err(|e| unreadable(&e))?;
+                let s = c.str().map_err(|e| unreadable(&e))?;
                 s.iter().map(|v| v.map(str::to_string)).collect()
             }
         };
@@ -153,26 +156,16 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
             .map(|(i, v)| match v {
                 Some(v) => Ok(v),
                 None if blank_ok => Ok(String::new()),
-                None => Err(err(msg!(
-                    "estimate.totals_blank",
-                    file = file,
-                    line = i + first_line,
-                    column = name
-                ))),
+                None => Err(blank(name, i)),
             })
             .collect()
     };
     let number = |name: &str, blank_ok: bool| -> Result<Vec<Option<f64>>, EstimateError> {
-        let blank = |i: usize| {
+        let none = |i: usize| {
             if blank_ok {
                 Ok(None)
             } else {
-                Err(err(msg!(
-                    "estimate.totals_blank",
-                    file = file,
-                    line = i + first_line,
-                    column = name
-                )))
+                Err(blank(name, i))
             }
         };
         match take(name)? {
@@ -181,7 +174,7 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
                 .enumerate()
                 .map(|(i, s)| {
                     if s.is_empty() {
-                        return blank(i);
+                        return none(i);
                     }
                     s.trim().parse::<f64>().map(Some).map_err(|_| {
                         err(msg!(
@@ -204,17 +197,13 @@ pub(super) fn read(path: &Path, names: &[String]) -> Result<PsuTable, EstimateEr
                         value = c.dtype()
                     )));
                 }
-                let c = c
-                    .cast(&DataType::Float64)
-                    .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
-                let f = c
-                    .f64()
-                    .map_err(|e| err(msg!("estimate.totals_read", file = file, error = e)))?;
+                let c = c.cast(&DataType::Float64).map_err(|e| unreadable(&e))?;
+                let f = c.f64().map_err(|e| unreadable(&e))?;
                 f.iter()
                     .enumerate()
                     .map(|(i, v)| match v {
                         Some(v) => Ok(Some(v)),
-                        None => blank(i),
+                        None => none(i),
                     })
                     .collect()
             }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::EstimateError;
 use super::totals::{Value, Vars};
 use crate::methodology::ItemMeasure;
 
@@ -61,7 +62,7 @@ fn literal(text: &str) -> String {
 impl Vars {
     /// The totals table's column of each registered sum, in registration order. Two sums
     /// whose names would meet (codes differing only in case or punctuation) are an error.
-    pub fn column_names(&self) -> Result<Vec<String>, String> {
+    pub fn column_names(&self) -> Result<Vec<String>, EstimateError> {
         let q = |i: usize| ident(&self.questions[i].code);
         let g = |i: usize| ident(&self.groups[i].0);
         let measure = |m: ItemMeasure| match m {
@@ -103,7 +104,10 @@ impl Vars {
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for n in &names {
             if let Some(first) = seen.insert(n.to_lowercase(), n) {
-                return Err(format!("{first} / {n}"));
+                return Err(EstimateError::Totals(crate::msg!(
+                    "estimate.sql_names",
+                    names = format!("{first} / {n}")
+                )));
             }
         }
         Ok(names)
@@ -154,7 +158,11 @@ impl Vars {
 
     /// The query: one row per unit × stratum × PSU, its respondents, Σ weight, fpc range and
     /// every registered sum, with `header` as leading comment lines.
-    pub fn psu_totals_sql(&self, source: &Source, header: &[String]) -> Result<String, String> {
+    pub fn psu_totals_sql(
+        &self,
+        source: &Source,
+        header: &[String],
+    ) -> Result<String, EstimateError> {
         let names = self.column_names()?;
         let mut s = String::new();
         for line in header {

@@ -427,14 +427,14 @@ fn in_order_cleaned(
 #[derive(Default)]
 struct GroupIndex {
     by_hash: foldhash::HashMap<u64, usize>,
-    collided: foldhash::HashMap<(String, String, String, usize), usize>,
+    collided: foldhash::HashMap<OwnedKey, usize>,
 }
 
 impl GroupIndex {
     /// The group of `key` (whose hash is `hash`), added to `keys` if new: (group, new).
     fn find_or_add(
         &mut self,
-        keys: &mut Vec<(String, String, String, usize)>,
+        keys: &mut Vec<OwnedKey>,
         hash: u64,
         key: GroupKey<'_>,
     ) -> (usize, bool) {
@@ -468,14 +468,35 @@ fn key_hash(unit: &str, stratum: &str, psu: &str, cell: usize) -> u64 {
 
 /// A row's key: unit, stratum, PSU, joint calibration cell.
 type GroupKey<'a> = (&'a str, &'a str, &'a str, usize);
+/// A group's key, kept.
+type OwnedKey = (String, String, String, usize);
+
+/// The smallest and largest fpc seen, widened to take in `lo` and `hi`.
+type FpcRange = (Option<f64>, Option<f64>);
+
+fn widen(range: &mut FpcRange, lo: Option<f64>, hi: Option<f64>) {
+    if let Some(f) = lo {
+        range.0 = Some(range.0.map_or(f, |x| x.min(f)));
+    }
+    if let Some(f) = hi {
+        range.1 = Some(range.1.map_or(f, |x| x.max(f)));
+    }
+}
+
+/// Row `i`'s calibration cell: its values of the calibration columns.
+fn cell_key(cal: &[StringChunked], i: usize) -> Vec<String> {
+    cal.iter()
+        .map(|c| c.get(i).unwrap_or("").to_string())
+        .collect()
+}
 
 /// The groups of the pass (unit, stratum, PSU, cell), each with its Σ weight, respondents
 /// and fpc range.
 struct Groups {
-    keys: Vec<(String, String, String, usize)>,
+    keys: Vec<OwnedKey>,
     row_w: Vec<f64>,
     row_n: Vec<f64>,
-    fpc: Vec<(Option<f64>, Option<f64>)>,
+    fpc: Vec<FpcRange>,
 }
 
 /// Per-PSU sums, one row per unit × stratum × PSU × calibration cell in sorted order, with the
@@ -497,7 +518,7 @@ pub struct Totals {
     n_psu: Vec<usize>,
     /// The stratum of each design PSU.
     pub psu_stratum: Vec<usize>,
-    fpc: Vec<(Option<f64>, Option<f64>)>,
+    fpc: Vec<FpcRange>,
     /// The calibration, when the weights were calibrated to frames.
     pub cells: Option<Cells>,
 }
@@ -577,11 +598,7 @@ impl Totals {
                     .map(|c| strs(&df, c))
                     .collect::<PolarsResult<_>>()?;
                 for i in 0..df.height() {
-                    let key: Vec<String> = cal
-                        .iter()
-                        .map(|c| c.get(i).unwrap_or("").to_string())
-                        .collect();
-                    let e = ids.entry(key).or_insert((0.0, 0));
+                    let e = ids.entry(cell_key(&cal, i)).or_insert((0.0, 0));
                     e.0 += w.get(i).unwrap_or(1.0);
                     e.1 += 1;
                 }
@@ -601,12 +618,12 @@ impl Totals {
         let mut groups = GroupIndex::default();
         let mut cell: Vec<usize> = Vec::new();
         let mut hashed: Vec<u64> = Vec::new();
-        let mut keys: Vec<(String, String, String, usize)> = Vec::new();
+        let mut keys: Vec<OwnedKey> = Vec::new();
         let mut acc: Vec<f64> = Vec::new();
         let mut acc_plain: Vec<f64> = Vec::new();
         let mut row_w: Vec<f64> = Vec::new();
         let mut row_n: Vec<f64> = Vec::new();
-        let mut fpc_of: Vec<(Option<f64>, Option<f64>)> = Vec::new();
+        let mut fpc_of: Vec<FpcRange> = Vec::new();
         // A part's buffers, kept from part to part (allocating them afresh for every part
         // costs the kernel's clearing of their pages each time).
         let mut w: Vec<f64> = Vec::new();
@@ -637,11 +654,7 @@ impl Totals {
                 None => cell.resize(n, 0),
                 Some(c) => {
                     for (i, wi) in w.iter_mut().enumerate() {
-                        let key: Vec<String> = cal
-                            .iter()
-                            .map(|c| c.get(i).unwrap_or("").to_string())
-                            .collect();
-                        let j = cell_of.get(&key).copied().unwrap_or(0);
+                        let j = cell_of.get(&cell_key(&cal, i)).copied().unwrap_or(0);
                         *wi *= c.factor[j];
                         cell.push(j);
                     }
@@ -677,11 +690,8 @@ impl Totals {
                 gid.push(g);
                 row_w[g] += w[i];
                 row_n[g] += 1.0;
-                if let Some(f) = fpc.get(i) {
-                    let e = &mut fpc_of[g];
-                    e.0 = Some(e.0.map_or(f, |x| x.min(f)));
-                    e.1 = Some(e.1.map_or(f, |x| x.max(f)));
-                }
+                let f = fpc.get(i);
+                widen(&mut fpc_of[g], f, f);
             }
             let n_groups = keys.len();
             acc.resize(n_groups * width, 0.0);
@@ -766,10 +776,7 @@ impl Totals {
     /// The totals from a per-PSU table another engine computed with the query of
     /// [`Vars::psu_totals_sql`] (design weights): nothing of the respondents is read.
     pub fn read(path: &std::path::Path, vars: &Vars) -> Result<Totals, EstimateError> {
-        let names = vars
-            .column_names()
-            .map_err(|n| EstimateError::Totals(crate::msg!("estimate.sql_names", names = n)))?;
-        let t = super::psu_table::read(path, &names)?;
+        let t = super::psu_table::read(path, &vars.column_names()?)?;
         let groups = Groups {
             keys: t.keys.into_iter().map(|(u, h, p)| (u, h, p, 0)).collect(),
             row_w: t.w,
@@ -802,7 +809,7 @@ impl Totals {
         let unweighted = unweighted.map(|u| u.iter().map(|c| permute(c)).collect());
         let row_w: Vec<f64> = permute(&row_w);
         let row_n: Vec<f64> = permute(&row_n);
-        let fpc_of: Vec<(Option<f64>, Option<f64>)> = by_key.iter().map(|&g| fpc_of[g]).collect();
+        let fpc_of: Vec<FpcRange> = by_key.iter().map(|&g| fpc_of[g]).collect();
         let sorted: Vec<GroupKey<'_>> = by_key
             .iter()
             .map(|&g| {
@@ -834,15 +841,9 @@ impl Totals {
         for (s, _) in &psus {
             n_psu[*s] += 1;
         }
-        let mut fpc_range: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); strata.len()];
-        for (g, (lo, hi)) in fpc_of.iter().enumerate() {
-            let e = &mut fpc_range[stratum[g]];
-            if let Some(f) = lo {
-                e.0 = Some(e.0.map_or(*f, |x: f64| x.min(*f)));
-            }
-            if let Some(f) = hi {
-                e.1 = Some(e.1.map_or(*f, |x: f64| x.max(*f)));
-            }
+        let mut fpc_range: Vec<FpcRange> = vec![(None, None); strata.len()];
+        for (g, &(lo, hi)) in fpc_of.iter().enumerate() {
+            widen(&mut fpc_range[stratum[g]], lo, hi);
         }
         Totals {
             unit: sorted.iter().map(|(u, _, _, _)| u.to_string()).collect(),

@@ -72,6 +72,15 @@ impl SeenIds {
         (ids.saturating_mul(4) / 3 + 1).next_power_of_two().max(16)
     }
 
+    /// A slot holding entry `k` of an id hashed to `h`, and back.
+    fn slot(h: u64, k: usize) -> u64 {
+        (h >> 32) << 32 | (k as u64 + 1)
+    }
+
+    fn entry(slot: u64) -> usize {
+        (slot & 0xffff_ffff) as usize - 1
+    }
+
     /// Entry `k`'s id.
     fn id(&self, k: usize) -> &str {
         let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
@@ -88,7 +97,7 @@ impl SeenIds {
             if s == 0 {
                 return Err(i);
             }
-            if s >> 32 == tag && self.id((s & 0xffff_ffff) as usize - 1) == id {
+            if s >> 32 == tag && self.id(Self::entry(s)) == id {
                 return Ok(i);
             }
             i = (i + 1) & mask;
@@ -99,20 +108,19 @@ impl SeenIds {
     pub fn check_and_insert(&mut self, id: &str, line: u64) -> Option<u64> {
         let h = (self.hash)(id);
         let slot = match self.find(id, h) {
-            Ok(i) => return Some(self.lines[(self.slots[i] & 0xffff_ffff) as usize - 1]),
+            Ok(i) => return Some(self.lines[Self::entry(self.slots[i])]),
             Err(i) => i,
         };
-        // More than 4 billion ids is not a survey batch: the rest are noted but not indexed.
-        let Ok(k) = u32::try_from(self.ends.len()) else {
-            return None;
-        };
-        if k == u32::MAX {
+        // A slot has 32 bits for the index: past 4 billion ids (not a survey batch), the
+        // rest are not checked.
+        let k = self.ends.len();
+        if k >= u32::MAX as usize {
             return None;
         }
         self.text.push_str(id);
         self.ends.push(self.text.len() as u64);
         self.lines.push(line);
-        self.slots[slot] = (h >> 32) << 32 | u64::from(k + 1);
+        self.slots[slot] = Self::slot(h, k);
         if self.ends.len() * 4 > self.slots.len() * 3 {
             self.grow();
         }
@@ -130,7 +138,7 @@ impl SeenIds {
             while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = (h >> 32) << 32 | (k as u64 + 1);
+            slots[i] = Self::slot(h, k);
         }
         self.slots = slots;
     }

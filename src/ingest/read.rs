@@ -129,31 +129,9 @@ impl Table {
         match &self.body {
             Body::File { parts, .. } => parts.clone(),
             Body::Text { text, .. } if memchr::memchr(b'"', text).is_none() => {
-                let mut parts = Vec::new();
-                let (mut start, mut first_line, mut line) = (0usize, 1u64, 1u64);
-                for nl in memchr::memchr_iter(b'\n', text) {
-                    line += 1;
-                    if (line - 1).is_multiple_of(PART_LINES) {
-                        parts.push(Part {
-                            bytes: start..nl + 1,
-                            first_line,
-                            lines: line - first_line,
-                            header: start == 0,
-                            quoted: false,
-                        });
-                        (start, first_line) = (nl + 1, line);
-                    }
-                }
-                if start < text.len() || parts.is_empty() {
-                    parts.push(Part {
-                        bytes: start..text.len(),
-                        first_line,
-                        lines: line - first_line + 1,
-                        header: start == 0,
-                        quoted: false,
-                    });
-                }
-                parts
+                let mut cut = Cutter::new(0);
+                cut.feed(text, 0);
+                cut.finish(text.len())
             }
             Body::Text { text, .. } => vec![Part {
                 bytes: 0..text.len(),
@@ -307,6 +285,58 @@ fn split_lines(
     count
 }
 
+/// Cuts a text without quotes into parts of [`PART_LINES`] lines, fed in blocks of whole lines
+/// (the whole text at once, or a file piece by piece: the same parts either way).
+struct Cutter {
+    parts: Vec<Part>,
+    /// Where the text starts (after a byte-order mark) and the part being cut starts.
+    base: usize,
+    start: usize,
+    first_line: u64,
+    line: u64,
+}
+
+impl Cutter {
+    fn new(base: usize) -> Cutter {
+        Cutter {
+            parts: Vec::new(),
+            base,
+            start: base,
+            first_line: 1,
+            line: 1,
+        }
+    }
+
+    /// The next block of whole lines, starting at byte `at`.
+    fn feed(&mut self, block: &[u8], at: usize) {
+        for nl in memchr::memchr_iter(b'\n', block) {
+            self.line += 1;
+            if (self.line - 1).is_multiple_of(PART_LINES) {
+                self.push(at + nl + 1, self.line - self.first_line);
+                (self.start, self.first_line) = (at + nl + 1, self.line);
+            }
+        }
+    }
+
+    fn push(&mut self, end: usize, lines: u64) {
+        self.parts.push(Part {
+            bytes: self.start..end,
+            first_line: self.first_line,
+            lines,
+            header: self.start == self.base,
+            quoted: false,
+        });
+    }
+
+    /// The parts, the last one ending at `end` (the text's end).
+    fn finish(mut self, end: usize) -> Vec<Part> {
+        if self.start < end || self.parts.is_empty() {
+            self.push(end, self.line - self.first_line + 1);
+        }
+        self.parts
+    }
+}
+
 /// Lines per part (and per content digest, see `validate`): fixed, so that a batch's identity
 /// does not depend on how it is split.
 pub const PART_LINES: u64 = 1 << 16;
@@ -408,24 +438,17 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Refusal::Empty { file });
     }
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if is_workbook(&bytes) {
         return open_workbook(&file, bytes, opts);
     }
     let (text, encoding) = decode(&file, bytes, opts)?;
     let delimiter = sniff_delimiter(&text);
-    let mut rdr = csv_reader(&text, delimiter);
-    let mut first = ByteRecord::new();
-    let has_header = rdr.read_byte_record(&mut first).map_err(|e| Refusal::Csv {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
-    if !has_header {
-        return Err(Refusal::Empty { file });
-    }
-    let header = first
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
+    let header = first_record(&text, delimiter)
+        .map_err(|e| Refusal::Csv {
+            file: file.clone(),
+            message: e.to_string(),
+        })?
+        .ok_or(Refusal::Empty { file })?;
     Ok(Table {
         template: None,
         format: Format::Text {
@@ -436,6 +459,22 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Table, Refusal> {
         body: Body::Text { text, delimiter },
         len,
     })
+}
+
+/// Whether the bytes start as an .xlsx (zip) or .xls (OLE) workbook does.
+fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+/// The first record of a text (the header), if it has one.
+fn first_record(text: &[u8], delimiter: u8) -> csv::Result<Option<Vec<String>>> {
+    let mut rec = ByteRecord::new();
+    let found = csv_reader(text, delimiter).read_byte_record(&mut rec)?;
+    Ok(found.then(|| {
+        rec.iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }))
 }
 
 /// Bytes read at a time when a file is first scanned.
@@ -451,12 +490,12 @@ fn open_streamed(path: &Path) -> std::io::Result<Option<Table>> {
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
     let mut pending: Vec<u8> = Vec::with_capacity(SCAN_BYTES);
-    // File offset of `pending[0]`; where the text starts (after a byte-order mark).
-    let (mut offset, mut base) = (0usize, 0usize);
-    let mut first: Option<(Vec<u8>, u8)> = None;
+    // File offset of `pending[0]`.
+    let mut offset = 0usize;
+    // The header and delimiter, from the first block; the parts cut so far.
+    let mut head: Option<(Option<Vec<String>>, u8)> = None;
+    let mut cut: Option<Cutter> = None;
     let mut any_text = false;
-    let mut parts = Vec::new();
-    let (mut start, mut first_line, mut line) = (0usize, 1u64, 1u64);
     let mut eof = false;
     let mut piece = vec![0u8; SCAN_BYTES];
     while !eof {
@@ -473,70 +512,43 @@ fn open_streamed(path: &Path) -> std::io::Result<Option<Table>> {
             }
         };
         let mut block = &pending[..upto];
-        if first.is_none() {
-            if block.starts_with(b"PK\x03\x04")
-                || block.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        if cut.is_none() {
+            if is_workbook(block)
                 || block.starts_with(&[0xFF, 0xFE])
                 || block.starts_with(&[0xFE, 0xFF])
             {
                 return Ok(None);
             }
-            if let Some(rest) = block.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-                block = rest;
-                base = 3;
-                start = 3;
+            let bom = block.starts_with(&[0xEF, 0xBB, 0xBF]);
+            if bom {
+                block = &block[3..];
             }
+            cut = Some(Cutter::new(if bom { 3 } else { 0 }));
         }
         if memchr::memchr2(b'"', 0, block).is_some() || std::str::from_utf8(block).is_err() {
             return Ok(None);
         }
         let at = offset + (upto - block.len());
         any_text = any_text || !block.iter().all(u8::is_ascii_whitespace);
-        if first.is_none() {
+        if head.is_none() {
             let delimiter = sniff_delimiter(block);
-            first = Some((block.to_vec(), delimiter));
+            head = Some((first_record(block, delimiter).ok().flatten(), delimiter));
         }
-        for nl in memchr::memchr_iter(b'\n', block) {
-            line += 1;
-            if (line - 1).is_multiple_of(PART_LINES) {
-                parts.push(Part {
-                    bytes: start..at + nl + 1,
-                    first_line,
-                    lines: line - first_line,
-                    header: start == base,
-                    quoted: false,
-                });
-                (start, first_line) = (at + nl + 1, line);
-            }
+        if let Some(c) = cut.as_mut() {
+            c.feed(block, at);
         }
         pending.drain(..upto);
         offset += upto;
     }
-    let Some((head, delimiter)) = first.filter(|_| any_text) else {
+    let (Some((Some(header), delimiter)), Some(cut), true) = (head, cut, any_text) else {
         return Ok(None);
     };
-    if start < offset || parts.is_empty() {
-        parts.push(Part {
-            bytes: start..offset,
-            first_line,
-            lines: line - first_line + 1,
-            header: start == base,
-            quoted: false,
-        });
-    }
-    let mut rdr = csv_reader(&head, delimiter);
-    let mut rec = ByteRecord::new();
-    if !rdr.read_byte_record(&mut rec).unwrap_or(false) {
-        return Ok(None);
-    }
-    let header = rec
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
+    let bom = cut.base == 3;
+    let parts = cut.finish(offset);
     Ok(Some(Table {
         template: None,
         format: Format::Text {
-            encoding: if base == 3 { "UTF-8 (BOM)" } else { "UTF-8" },
+            encoding: if bom { "UTF-8 (BOM)" } else { "UTF-8" },
             delimiter,
         },
         header,

@@ -31,7 +31,6 @@ use thiserror::Error;
 
 use crate::files::Action;
 
-/// Respondent ids, hashed fast (they come from the analyst's own files, not an adversary).
 /// How stored Parquet files are scanned: the partition folders are for people and other
 /// tools; the columns are in the files.
 fn scan_args() -> ScanArgsParquet {
