@@ -19,6 +19,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -179,6 +180,51 @@ pub fn sync_file(path: &Path) -> Result<(), FileError> {
         .map_err(err(path, Action::Sync))
 }
 
+/// How long a file another process holds is waited for, in all, before the failure is reported.
+const BUSY_FOR: Duration = Duration::from_secs(3);
+
+/// Windows refuses to rename over a file, or to open one, while another process holds it open
+/// (os error 5, "Access denied", or 32, a sharing violation): one chiso reading the store's
+/// manifest as another replaces it meets this for the moment of that read, and so does Wine.
+/// Such a failure is tried again, after 2, 4, 8 … (at most 250) ms, for about [`BUSY_FOR`] in
+/// all; a file that stays held (a workbook open in Excel) is then reported as it failed.
+fn when_free<T>(
+    busy: impl Fn(&std::io::Error) -> bool,
+    budget: Duration,
+    mut op: impl FnMut() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut wait = Duration::from_millis(2);
+    let mut waited = Duration::ZERO;
+    loop {
+        match op() {
+            Err(e) if busy(&e) && waited < budget => {
+                std::thread::sleep(wait);
+                waited += wait;
+                wait = (wait * 2).min(Duration::from_millis(250));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether `e` is Windows saying that another process holds the file (never so elsewhere: on
+/// Unix a rename or an open does not wait for other processes, and "permission denied" is final).
+fn held_by_another(e: &std::io::Error) -> bool {
+    cfg!(windows)
+        && (e.kind() == std::io::ErrorKind::PermissionDenied
+            || matches!(e.raw_os_error(), Some(32 | 33)))
+}
+
+/// `fs::rename`, waiting on Windows while another process holds the file it replaces.
+pub fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
+    when_free(held_by_another, BUSY_FOR, || fs::rename(from, to))
+}
+
+/// `fs::read_to_string`, waiting on Windows while another process is replacing the file.
+pub fn read_to_string(path: &Path) -> std::io::Result<String> {
+    when_free(held_by_another, BUSY_FOR, || fs::read_to_string(path))
+}
+
 /// Makes a rename or a new file in `dir` durable. Only Unix has directory syncs: Windows cannot
 /// open a directory as a file, and NTFS journals its renames itself, so there it does nothing.
 pub fn sync_dir(dir: &Path) -> Result<(), FileError> {
@@ -203,7 +249,7 @@ pub fn replace(path: &Path, aside_dir: &Path, bytes: &[u8]) -> Result<(), FileEr
         .unwrap_or_else(|| "file".into());
     let aside = aside_dir.join(format!("{name}.{}.tmp", std::process::id()));
     create_synced(&aside, bytes)?;
-    if let Err(e) = fs::rename(&aside, path) {
+    if let Err(e) = rename(&aside, path) {
         let _ = fs::remove_file(&aside);
         return Err(err(path, Action::Replace)(e));
     }
@@ -348,7 +394,7 @@ fn move_all(staging: &Path, out: &Path, journal: &[String]) -> Result<(), FileEr
         let to = out.join(&rel);
         let dir = to.parent().unwrap_or(out).to_path_buf();
         fs::create_dir_all(&dir).map_err(err(&dir, Action::Create))?;
-        fs::rename(&from, &to).map_err(err(&to, Action::MoveOutput))?;
+        rename(&from, &to).map_err(err(&to, Action::MoveOutput))?;
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
@@ -384,6 +430,40 @@ fn recover(out: &Path) -> Result<(), FileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_held_by_another_process_is_tried_again_until_it_is_free_or_the_wait_is_over() {
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let is_denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+        // Held for two tries, then free: the third try's result.
+        let mut tries = 0;
+        let r = when_free(is_denied, Duration::from_secs(1), || {
+            tries += 1;
+            if tries < 3 { Err(denied()) } else { Ok(tries) }
+        });
+        assert_eq!(r.ok(), Some(3));
+        // Never free: given up once 2 + 4 + 8 ms were waited, with the last failure.
+        let mut tries = 0;
+        let r: std::io::Result<()> = when_free(is_denied, Duration::from_millis(10), || {
+            tries += 1;
+            Err(denied())
+        });
+        assert_eq!(
+            r.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::PermissionDenied)
+        );
+        assert_eq!(tries, 4);
+        // Any other failure is reported at once.
+        let mut tries = 0;
+        let r: std::io::Result<()> = when_free(is_denied, Duration::from_secs(1), || {
+            tries += 1;
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        });
+        assert_eq!(r.map_err(|e| e.kind()), Err(std::io::ErrorKind::NotFound));
+        assert_eq!(tries, 1);
+        // Off Windows nothing counts as held: "permission denied" is final there.
+        assert_eq!(held_by_another(&denied()), cfg!(windows));
+    }
 
     #[test]
     fn a_set_appears_only_when_committed_and_an_interrupted_move_is_finished() -> anyhow::Result<()>

@@ -1,6 +1,5 @@
 //! `manifest.json`: the list of batches, the one file that says what the store holds.
 
-use std::fs;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -81,7 +80,7 @@ impl Manifest {
     /// The manifest of the store at `root`.
     pub fn read(root: &Path) -> Result<Manifest, StoreError> {
         let path = root.join(FILE);
-        let text = fs::read_to_string(&path).map_err(io(&path, Action::Read))?;
+        let text = crate::files::read_to_string(&path).map_err(io(&path, Action::Read))?;
         let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
             path: path.display().to_string(),
             message: e.to_string(),

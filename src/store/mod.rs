@@ -926,7 +926,7 @@ impl Store {
             })?;
         let dir = to.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(io(dir, Action::Create))?;
-        fs::rename(from, &to).map_err(io(&to, Action::MoveIntoPlace))?;
+        crate::files::rename(from, &to).map_err(io(&to, Action::MoveIntoPlace))?;
         Ok(crate::files::sync_dir(dir)?)
     }
 }
