@@ -3,8 +3,9 @@
 //!
 //! A lazy polars query reads the stored batches, fills the design defaults (weight 1, one
 //! stratum, each respondent its own PSU) and projects the columns needed; one pass in Rust then
-//! accumulates every registered sum per PSU. Each PSU's rows are summed by one thread in file
-//! order, so the result is the same whatever the number of threads.
+//! accumulates every registered sum per PSU. The sums are split into pieces (a pair of
+//! questions, an item group, a share), each summed by one thread over the rows in file order,
+//! so the result is the same whatever the number of threads.
 
 use std::collections::BTreeMap;
 
@@ -316,81 +317,191 @@ impl Vars {
         }
     }
 
-    /// Adds one respondent (cleaned answers, weight `w`) to a PSU's sums.
-    fn accumulate(&self, l: &Layout, r: &mut [f64], answer: &[i32], w: f64) {
-        let t = self.threshold;
-        for (j, &x) in answer.iter().enumerate() {
-            if x == NONE {
-                continue;
-            }
-            let x_f = f64::from(x);
-            let b = PER_QUESTION * j;
-            r[b] += w;
-            r[b + 1] += 1.0;
-            if x >= t {
-                r[b + 2] += w;
-            }
-            r[b + 3] += w * x_f;
-            r[b + 4] += w * x_f * x_f;
+    /// The pieces the sums are kept in: each summed by one thread over a part's rows.
+    fn pieces(&self, l: &Layout) -> Vec<Piece> {
+        let nq = self.questions.len();
+        let questions = (0..nq)
+            .step_by(QUESTIONS_AT_ONCE)
+            .map(|j| Piece::Questions(j, QUESTIONS_AT_ONCE.min(nq - j)));
+        let groups = (0..self.groups.len()).map(Piece::Items);
+        let shares = (0..l.shares.len()).map(Piece::Share);
+        questions.chain(groups).chain(shares).collect()
+    }
+
+    /// How many sums `piece` keeps per PSU.
+    fn stride(&self, piece: Piece) -> usize {
+        match piece {
+            Piece::Questions(_, k) => PER_QUESTION * k,
+            Piece::Items(g) => PER_GROUP + 2 * self.groups[g].1.len(),
+            Piece::Share(_) => 1,
         }
-        for (g, (_, members)) in self.groups.iter().enumerate() {
-            // Counted in integers, without branches: exact, so the same numbers as summing
-            // 1.0s and scores in f64, without a chain of floating-point additions per row.
-            let (mut nv, mut ns, mut sx) = (0u32, 0u32, 0i64);
-            for &q in members {
-                let x = answer[q];
-                let valid = x != NONE;
-                nv += u32::from(valid);
-                ns += u32::from(valid & (x >= t));
-                sx += i64::from(x) * i64::from(valid);
+    }
+
+    /// Adds a part's rows, in file order, to `piece`'s sums (`acc`: [`Vars::stride`] sums per
+    /// PSU). Every sum receives its rows' terms in file order, each term computed as one
+    /// respondent's: the same additions in the same order as row by row.
+    fn add_piece(&self, l: &Layout, piece: Piece, acc: &mut [f64], part: &Part<'_>) {
+        let t = self.threshold;
+        let rows = part.gid.iter().zip(part.w);
+        match piece {
+            Piece::Questions(j, 2) => add_questions::<2>(t, part, &part.x[j..j + 2], acc),
+            Piece::Questions(j, _) => add_questions::<1>(t, part, &part.x[j..j + 1], acc),
+            Piece::Items(k) => {
+                let members = &self.groups[k].1;
+                let stride = self.stride(piece);
+                let needs = l.needs[k];
+                let n = part.gid.len();
+                // Each respondent's count of valid and of satisfied answers and score total,
+                // column by column (one stream at a time, as the processor reads best), in
+                // integers: exact, so the same numbers as summing 1.0s and scores in f64.
+                let (mut nv, mut ns, mut sx) = (vec![0u32; n], vec![0u32; n], vec![0i64; n]);
+                for &q in members {
+                    let c = &part.x[q][..n];
+                    for (((&x, nv), ns), sx) in c.iter().zip(&mut nv).zip(&mut ns).zip(&mut sx) {
+                        let valid = x != NONE;
+                        *nv += u32::from(valid);
+                        *ns += u32::from(valid & (x >= t));
+                        *sx += i64::from(x) * i64::from(valid);
+                    }
+                }
+                let complete = u32::try_from(members.len()).unwrap_or(u32::MAX);
+                for (((&g, &w), &nv), (&ns, &sx)) in rows.zip(&nv).zip(ns.iter().zip(&sx)) {
+                    if nv == 0 {
+                        continue;
+                    }
+                    let (pv, ps, px) = (f64::from(nv), f64::from(ns), sx as f64);
+                    let b = stride * g as usize;
+                    let r = &mut acc[b..b + stride];
+                    r[0] += w;
+                    r[1] += 1.0;
+                    if needs.pooled {
+                        r[2] += w * pv;
+                        r[3] += w * pv * pv;
+                        r[4] += w * ps;
+                        r[5] += w * ps * ps;
+                        r[6] += w * ps * pv;
+                        r[7] += w * px;
+                        r[8] += w * px * px;
+                        r[9] += w * px * pv;
+                    }
+                    if needs.comprehensive {
+                        r[10] += if ps == pv { w } else { 0.0 };
+                    }
+                    if needs.complete && nv == complete {
+                        r[11] += 1.0;
+                        r[12] += px;
+                        r[13] += px * px;
+                    }
+                }
+                // The members' own Σx and Σx² over complete respondents, a member at a time,
+                // in integers and without branches (a respondent who is not complete adds
+                // zeros), then added to the sums. They are whole numbers far below 2⁵³, so
+                // exact in any order: the same as adding each respondent's in f64.
+                if needs.complete {
+                    let n_groups = acc.len() / stride.max(1);
+                    let mut sums = vec![0i64; 2 * n_groups];
+                    for (m, &q) in members.iter().enumerate() {
+                        sums.fill(0);
+                        let rows = part.gid.iter().zip(&part.x[q]).zip(&nv);
+                        for ((&g, &x), &nv) in rows {
+                            let k = i64::from(nv == complete);
+                            // A blank (i32::MIN) squared is 2⁶², still an i64; times 0.
+                            let x = i64::from(x) * k;
+                            let s = &mut sums[2 * g as usize..2 * g as usize + 2];
+                            s[0] += x;
+                            s[1] += x * x;
+                        }
+                        for (r, s) in acc.chunks_exact_mut(stride).zip(sums.chunks_exact(2)) {
+                            r[PER_GROUP + 2 * m] += s[0] as f64;
+                            r[PER_GROUP + 2 * m + 1] += s[1] as f64;
+                        }
+                    }
+                }
             }
-            if nv == 0 {
-                continue;
-            }
-            let (pv, ps, px) = (f64::from(nv), f64::from(ns), sx as f64);
-            let b = l.group_base + PER_GROUP * g;
-            let needs = l.needs[g];
-            r[b] += w;
-            r[b + 1] += 1.0;
-            if needs.pooled {
-                r[b + 2] += w * pv;
-                r[b + 3] += w * pv * pv;
-                r[b + 4] += w * ps;
-                r[b + 5] += w * ps * ps;
-                r[b + 6] += w * ps * pv;
-                r[b + 7] += w * px;
-                r[b + 8] += w * px * px;
-                r[b + 9] += w * px * pv;
-            }
-            if needs.comprehensive && ps == pv {
-                r[b + 10] += w;
-            }
-            if needs.complete && pv as usize == members.len() {
-                r[b + 11] += 1.0;
-                r[b + 12] += px;
-                r[b + 13] += px * px;
-                let mb = l.member_base[g];
-                for (m, &q) in members.iter().enumerate() {
-                    let x = f64::from(answer[q]);
-                    r[mb + 2 * m] += x;
-                    r[mb + 2 * m + 1] += x * x;
+            Piece::Share(s) => {
+                let (q, codes) = &l.shares[s];
+                for ((&g, &w), &x) in rows.zip(&part.x[*q]) {
+                    if x != NONE && codes.contains(&x) {
+                        acc[g as usize] += w;
+                    }
                 }
             }
         }
-        for (s, (q, codes)) in l.shares.iter().enumerate() {
-            if answer[*q] != NONE && codes.contains(&answer[*q]) {
-                r[l.share_base + s] += w;
+    }
+
+    /// The pieces' sums of `n_groups` PSUs laid out as [`Layout`] says, a row of
+    /// `l.len` per PSU.
+    fn spread(&self, l: &Layout, pieces: &[Piece], sums: &[Vec<f64>], n_groups: usize) -> Vec<f64> {
+        let mut acc = vec![0.0; n_groups * l.len];
+        for (&piece, sums) in pieces.iter().zip(sums) {
+            let stride = self.stride(piece);
+            let to: Vec<usize> = match piece {
+                Piece::Questions(j, k) => (PER_QUESTION * j..PER_QUESTION * (j + k)).collect(),
+                Piece::Items(k) => (0..PER_GROUP)
+                    .map(|o| l.group_base + PER_GROUP * k + o)
+                    .chain((0..stride - PER_GROUP).map(|o| l.member_base[k] + o))
+                    .collect(),
+                Piece::Share(s) => vec![l.share_base + s],
+            };
+            for (g, row) in acc.chunks_mut(l.len.max(1)).enumerate() {
+                for (o, &at) in to.iter().enumerate() {
+                    row[at] = sums[g * stride + o];
+                }
             }
+        }
+        acc
+    }
+}
+
+/// Questions summed together in one pass over a part's rows.
+const QUESTIONS_AT_ONCE: usize = 2;
+
+/// A part of the sums, summed by one thread: up to [`QUESTIONS_AT_ONCE`] questions' five
+/// each (from the first, how many), an item group's (with its members' over complete
+/// respondents), or one share's.
+#[derive(Clone, Copy)]
+enum Piece {
+    Questions(usize, usize),
+    Items(usize),
+    Share(usize),
+}
+
+/// [`Vars::add_piece`] for `K` questions (`cols`, cleaned): per PSU their valid weight, valid
+/// count, satisfied weight, Σw·x and Σw·x², each taking the rows in file order. Without
+/// branches (whether an answer is valid, or satisfied, is a coin toss for the processor): a
+/// blank adds zeros; every sum starts at +0 and adding ±0 leaves a number as it is, so the
+/// sums are those of skipping it.
+fn add_questions<const K: usize>(t: i32, part: &Part<'_>, cols: &[Vec<i32>], acc: &mut [f64]) {
+    let cols: [&[i32]; K] = std::array::from_fn(|c| &cols[c][..part.gid.len()]);
+    for (i, (&g, &w0)) in part.gid.iter().zip(part.w).enumerate() {
+        let b = PER_QUESTION * K * g as usize;
+        let r = &mut acc[b..b + PER_QUESTION * K];
+        for (r, col) in r.chunks_exact_mut(PER_QUESTION).zip(&cols) {
+            let x = col[i];
+            let valid = x != NONE;
+            let w = if valid { w0 } else { 0.0 };
+            let x_f = f64::from(x);
+            r[0] += w;
+            r[1] += if valid { 1.0 } else { 0.0 };
+            r[2] += if x >= t { w } else { 0.0 };
+            r[3] += w * x_f;
+            r[4] += w * x_f * x_f;
         }
     }
 }
 
-/// A stored answer column taken in `order`, as codes, `NONE` where blank or not a valid answer
-/// on `scale`.
-fn in_order_cleaned(
+/// A part's rows as the sums read them, in file order: each answer column cleaned, and each
+/// row's PSU group and weight.
+struct Part<'a> {
+    x: &'a [Vec<i32>],
+    gid: &'a [u32],
+    w: &'a [f64],
+}
+
+/// A stored answer column as codes, `NONE` where blank or not a valid answer on `scale`.
+fn cleaned(
     arr: &Int32Chunked,
     scale: &crate::instrument::Scale,
-    order: &[usize],
     out: &mut Vec<i32>,
 ) -> PolarsResult<()> {
     let arr = arr.rechunk();
@@ -398,25 +509,27 @@ fn in_order_cleaned(
     let (Some(chunk), None) = (chunks.next(), chunks.next()) else {
         polars_bail!(ComputeError: "an answer column in more than one chunk");
     };
-    let mut valid = [false; 256];
-    for (c, v) in (-128..128).zip(valid.iter_mut()) {
-        *v = scale.is_valid(c);
+    // The cleaned code of each code from -128 to 127, looked up; others are asked of the scale.
+    let mut table = [NONE; 256];
+    for (c, t) in (-128..128).zip(table.iter_mut()) {
+        if scale.is_valid(c) {
+            *t = c;
+        }
     }
     let values = chunk.values().as_slice();
-    let clean = |x: i32| {
-        let ok = match usize::try_from(i64::from(x) + 128) {
-            Ok(c) if c < 256 => valid[c],
-            _ => scale.is_valid(x),
-        };
-        if ok { x } else { NONE }
+    let clean = |x: i32| match table.get((x as u32).wrapping_add(128) as usize) {
+        Some(&c) => c,
+        None if x != NONE && scale.is_valid(x) => x,
+        None => NONE,
     };
     out.clear();
     match chunk.validity() {
-        None => out.extend(order.iter().map(|&i| clean(values[i]))),
+        None => out.extend(values.iter().map(|&x| clean(x))),
         Some(v) => out.extend(
-            order
+            values
                 .iter()
-                .map(|&i| if v.get_bit(i) { clean(values[i]) } else { NONE }),
+                .zip(v.iter())
+                .map(|(&x, ok)| if ok { clean(x) } else { NONE }),
         ),
     }
     Ok(())
@@ -527,14 +640,36 @@ pub struct Totals {
 /// environment variable `CHISO_CHUNK_ROWS` sets another size (the results do not change).
 const CHUNK_ROWS: i64 = 1 << 18;
 
-/// The rows of `lf` in parts of [`CHUNK_ROWS`] (or `CHISO_CHUNK_ROWS`), in order.
+/// The rows of `lf` in parts of [`CHUNK_ROWS`] (or `CHISO_CHUNK_ROWS`), in order, read one
+/// part ahead on a thread of their own: the next part is decoded while this one is summed, and
+/// at most two parts are held besides the one being read.
 pub(super) fn chunks(lf: LazyFrame) -> impl Iterator<Item = PolarsResult<DataFrame>> {
     let size: i64 = std::env::var("CHISO_CHUNK_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(CHUNK_ROWS);
-    crate::store::in_parts(lf, size)
+    let (tx, rx) = std::sync::mpsc::sync_channel(0);
+    let reader = std::thread::spawn(move || {
+        for part in crate::store::in_parts(lf, size) {
+            // The receiver is gone when the pass stopped early: nothing more to read.
+            if tx.send(part).is_err() {
+                break;
+            }
+        }
+    });
+    let mut reader = Some(reader);
+    std::iter::from_fn(move || match rx.recv() {
+        Ok(part) => Some(part),
+        // The reader is done: it ended, or it stopped on a panic, which must not pass for the
+        // end of the rows.
+        Err(_) => match reader.take().map(std::thread::JoinHandle::join) {
+            Some(Err(_)) => Some(Err(
+                polars_err!(ComputeError: "reading the stored rows stopped"),
+            )),
+            _ => None,
+        },
+    })
 }
 
 fn strs(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
@@ -570,11 +705,11 @@ impl Totals {
                 .fill_null(lit(""))
                 .alias(format!("__cal{i}"))
         }));
-        select.extend(
-            vars.questions
-                .iter()
-                .map(|q| col(q.code.as_str()).cast(DataType::Int32)),
-        );
+        select.extend(vars.questions.iter().map(|q| {
+            col(q.code.as_str())
+                .cast(DataType::Int32)
+                .fill_null(lit(NONE))
+        }));
         let rows = rows.select(select);
         let layout = vars.layout();
         let width = layout.len;
@@ -619,19 +754,18 @@ impl Totals {
         let mut cell: Vec<usize> = Vec::new();
         let mut hashed: Vec<u64> = Vec::new();
         let mut keys: Vec<OwnedKey> = Vec::new();
-        let mut acc: Vec<f64> = Vec::new();
-        let mut acc_plain: Vec<f64> = Vec::new();
+        let pieces = vars.pieces(&layout);
+        let mut sums: Vec<Vec<f64>> = vec![Vec::new(); pieces.len()];
+        let mut sums_plain: Vec<Vec<f64>> = vec![Vec::new(); pieces.len()];
         let mut row_w: Vec<f64> = Vec::new();
         let mut row_n: Vec<f64> = Vec::new();
         let mut fpc_of: Vec<FpcRange> = Vec::new();
         // A part's buffers, kept from part to part (allocating them afresh for every part
         // costs the kernel's clearing of their pages each time).
         let mut w: Vec<f64> = Vec::new();
-        let mut gid: Vec<usize> = Vec::new();
-        let mut order: Vec<usize> = Vec::new();
-        let mut wt: Vec<f64> = Vec::new();
+        let mut gid: Vec<u32> = Vec::new();
         let mut ones: Vec<f64> = Vec::new();
-        let mut in_order: Vec<Vec<i32>> = vec![Vec::new(); nq];
+        let mut x: Vec<Vec<i32>> = vec![Vec::new(); nq];
         for chunk in chunks(rows) {
             let df = chunk?;
             let n = df.height();
@@ -687,79 +821,57 @@ impl Totals {
                     row_n.push(0.0);
                     fpc_of.push((None, None));
                 }
-                gid.push(g);
+                // A PSU group per respondent at most: far below 2³² in any table that fits.
+                gid.push(g as u32);
                 row_w[g] += w[i];
                 row_n[g] += 1.0;
                 let f = fpc.get(i);
                 widen(&mut fpc_of[g], f, f);
             }
             let n_groups = keys.len();
-            acc.resize(n_groups * width, 0.0);
-            if rake {
-                acc_plain.resize(n_groups * width, 0.0);
-            }
-            // This part's rows of each group together (a stable counting sort, file order
-            // within each group), each group summed by one thread.
-            let mut start = vec![0usize; n_groups + 1];
-            for &g in &gid {
-                start[g + 1] += 1;
-            }
-            for g in 0..n_groups {
-                start[g + 1] += start[g];
-            }
-            let mut next = start.clone();
-            order.clear();
-            order.resize(n, 0);
-            for (i, &g) in gid.iter().enumerate() {
-                order[next[g]] = i;
-                next[g] += 1;
-            }
             let answers: Vec<Int32Chunked> = vars
                 .questions
                 .iter()
                 .map(|q| Ok(df.column(&q.code)?.i32()?.clone()))
                 .collect::<PolarsResult<_>>()?;
-            in_order
-                .par_iter_mut()
+            x.par_iter_mut()
                 .zip(&vars.questions)
                 .zip(&answers)
-                .try_for_each(|((out, q), arr)| in_order_cleaned(arr, &q.scale, &order, out))?;
-            wt.clear();
-            wt.extend(order.iter().map(|&i| w[i]));
-            let add = |acc: &mut Vec<f64>, wt: &[f64]| {
-                acc.par_chunks_mut(width.max(1)).enumerate().for_each_init(
-                    || vec![NONE; nq],
-                    |answer, (g, row)| {
-                        for p in start[g]..start[g + 1] {
-                            for (slot, c) in answer.iter_mut().zip(&in_order) {
-                                *slot = c[p];
-                            }
-                            vars.accumulate(&layout, row, answer, wt[p]);
-                        }
-                    },
-                );
+                .try_for_each(|((out, q), arr)| cleaned(arr, &q.scale, out))?;
+            // Each piece of the sums by one thread, over the part's rows in file order.
+            let add = |sums: &mut Vec<Vec<f64>>, w: &[f64]| {
+                let part = Part {
+                    x: &x,
+                    gid: &gid,
+                    w,
+                };
+                sums.par_iter_mut().zip(&pieces).for_each(|(acc, &piece)| {
+                    acc.resize(n_groups * vars.stride(piece), 0.0);
+                    vars.add_piece(&layout, piece, acc, &part);
+                });
             };
-            add(&mut acc, &wt);
+            add(&mut sums, &w);
             // Raking's variance needs the plain (unweighted) sums of the influence values too.
             if rake {
-                ones.resize(wt.len(), 1.0);
-                add(&mut acc_plain, &ones[..wt.len()]);
+                ones.resize(n, 1.0);
+                add(&mut sums_plain, &ones[..n]);
             }
         }
+        let n_groups = keys.len();
         let offsets: Vec<usize> = vars
             .defs
             .iter()
             .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
             .collect();
-        let n_groups = keys.len();
         let columns = |acc: &[f64]| -> Vec<Vec<f64>> {
             offsets
                 .iter()
                 .map(|&o| (0..n_groups).map(|g| acc[g * width + o]).collect())
                 .collect()
         };
-        let cols = columns(&acc);
-        let unweighted = rake.then(|| columns(&acc_plain));
+        let cols = columns(&vars.spread(&layout, &pieces, &sums, n_groups));
+        let unweighted =
+            rake.then(|| columns(&vars.spread(&layout, &pieces, &sums_plain, n_groups)));
         Ok(Totals::assemble(
             Groups {
                 keys,
