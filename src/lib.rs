@@ -6,6 +6,8 @@
 //! → `store`, `instrument`, `methodology`, `definition`, `lang`, `flag`. `render` draws what
 //! the others computed.
 
+#![forbid(unsafe_code)]
+
 pub mod annual;
 pub mod cli;
 pub mod cmd;

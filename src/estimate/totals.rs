@@ -340,7 +340,14 @@ impl Vars {
     /// Adds a part's rows, in file order, to `piece`'s sums (`acc`: [`Vars::stride`] sums per
     /// PSU). Every sum receives its rows' terms in file order, each term computed as one
     /// respondent's: the same additions in the same order as row by row.
-    fn add_piece(&self, l: &Layout, piece: Piece, acc: &mut [f64], part: &Part<'_>) {
+    fn add_piece(
+        &self,
+        l: &Layout,
+        piece: Piece,
+        acc: &mut [f64],
+        counts: &mut Counts,
+        part: &Part<'_>,
+    ) {
         let t = self.threshold;
         let rows = part.gid.iter().zip(part.w);
         match piece {
@@ -354,10 +361,16 @@ impl Vars {
                 // Each respondent's count of valid and of satisfied answers and score total,
                 // column by column (one stream at a time, as the processor reads best), in
                 // integers: exact, so the same numbers as summing 1.0s and scores in f64.
-                let (mut nv, mut ns, mut sx) = (vec![0u32; n], vec![0u32; n], vec![0i64; n]);
+                let Counts { nv, ns, sx } = counts;
+                for v in [&mut *nv, &mut *ns] {
+                    v.clear();
+                    v.resize(n, 0);
+                }
+                sx.clear();
+                sx.resize(n, 0);
                 for &q in members {
                     let c = &part.x[q][..n];
-                    for (((&x, nv), ns), sx) in c.iter().zip(&mut nv).zip(&mut ns).zip(&mut sx) {
+                    for (((&x, nv), ns), sx) in c.iter().zip(&mut *nv).zip(&mut *ns).zip(&mut *sx) {
                         let valid = x != NONE;
                         *nv += u32::from(valid);
                         *ns += u32::from(valid & (x >= t));
@@ -365,7 +378,7 @@ impl Vars {
                     }
                 }
                 let complete = u32::try_from(members.len()).unwrap_or(u32::MAX);
-                for (((&g, &w), &nv), (&ns, &sx)) in rows.zip(&nv).zip(ns.iter().zip(&sx)) {
+                for (((&g, &w), &nv), (&ns, &sx)) in rows.zip(&*nv).zip(ns.iter().zip(&*sx)) {
                     if nv == 0 {
                         continue;
                     }
@@ -402,7 +415,7 @@ impl Vars {
                     let mut sums = vec![0i64; 2 * n_groups];
                     for (m, &q) in members.iter().enumerate() {
                         sums.fill(0);
-                        let rows = part.gid.iter().zip(&part.x[q]).zip(&nv);
+                        let rows = part.gid.iter().zip(&part.x[q]).zip(&*nv);
                         for ((&g, &x), &nv) in rows {
                             let k = i64::from(nv == complete);
                             // A blank (i32::MIN) squared is 2⁶², still an i64; times 0.
@@ -490,6 +503,15 @@ fn add_questions<const K: usize>(t: i32, part: &Part<'_>, cols: &[Vec<i32>], acc
     }
 }
 
+/// An item group's per-respondent counts of valid and satisfied answers and score totals,
+/// kept from part to part (allocating them afresh costs the kernel's clearing of their pages).
+#[derive(Default)]
+struct Counts {
+    nv: Vec<u32>,
+    ns: Vec<u32>,
+    sx: Vec<i64>,
+}
+
 /// A part's rows as the sums read them, in file order: each answer column cleaned, and each
 /// row's PSU group and weight.
 struct Part<'a> {
@@ -523,14 +545,29 @@ fn cleaned(
         None => NONE,
     };
     out.clear();
-    match chunk.validity() {
-        None => out.extend(values.iter().map(|&x| clean(x))),
-        Some(v) => out.extend(
-            values
-                .iter()
-                .zip(v.iter())
-                .map(|(&x, ok)| if ok { clean(x) } else { NONE }),
-        ),
+    out.extend(values.iter().map(|&x| clean(x)));
+    // Then the blanks, 64 rows at a time from the validity bitmap's words.
+    if let Some(v) = chunk.validity().filter(|v| v.unset_bits() > 0) {
+        let blank = |out: &mut [i32], at: usize, word: u64, len: usize| {
+            let mut nulls = !word & (u64::MAX >> (64 - len.clamp(1, 64)));
+            while nulls != 0 {
+                out[at + nulls.trailing_zeros() as usize] = NONE;
+                nulls &= nulls - 1;
+            }
+        };
+        let mut words = v.fast_iter_u64();
+        let mut at = 0;
+        for word in words.by_ref() {
+            blank(out, at, word, 64);
+            at += 64;
+        }
+        let ([lo, hi], left) = words.remainder();
+        if left > 0 {
+            blank(out, at, lo, left.min(64));
+        }
+        if left > 64 {
+            blank(out, at + 64, hi, left - 64);
+        }
     }
     Ok(())
 }
@@ -705,11 +742,11 @@ impl Totals {
                 .fill_null(lit(""))
                 .alias(format!("__cal{i}"))
         }));
-        select.extend(vars.questions.iter().map(|q| {
-            col(q.code.as_str())
-                .cast(DataType::Int32)
-                .fill_null(lit(NONE))
-        }));
+        select.extend(
+            vars.questions
+                .iter()
+                .map(|q| col(q.code.as_str()).cast(DataType::Int32)),
+        );
         let rows = rows.select(select);
         let layout = vars.layout();
         let width = layout.len;
@@ -757,6 +794,7 @@ impl Totals {
         let pieces = vars.pieces(&layout);
         let mut sums: Vec<Vec<f64>> = vec![Vec::new(); pieces.len()];
         let mut sums_plain: Vec<Vec<f64>> = vec![Vec::new(); pieces.len()];
+        let mut counts: Vec<Counts> = (0..pieces.len()).map(|_| Counts::default()).collect();
         let mut row_w: Vec<f64> = Vec::new();
         let mut row_n: Vec<f64> = Vec::new();
         let mut fpc_of: Vec<FpcRange> = Vec::new();
@@ -839,15 +877,16 @@ impl Totals {
                 .zip(&answers)
                 .try_for_each(|((out, q), arr)| cleaned(arr, &q.scale, out))?;
             // Each piece of the sums by one thread, over the part's rows in file order.
-            let add = |sums: &mut Vec<Vec<f64>>, w: &[f64]| {
+            let mut add = |sums: &mut Vec<Vec<f64>>, w: &[f64]| {
                 let part = Part {
                     x: &x,
                     gid: &gid,
                     w,
                 };
-                sums.par_iter_mut().zip(&pieces).for_each(|(acc, &piece)| {
+                let each = sums.par_iter_mut().zip(&mut counts).zip(&pieces);
+                each.for_each(|((acc, counts), &piece)| {
                     acc.resize(n_groups * vars.stride(piece), 0.0);
-                    vars.add_piece(&layout, piece, acc, &part);
+                    vars.add_piece(&layout, piece, acc, counts, &part);
                 });
             };
             add(&mut sums, &w);
@@ -1113,5 +1152,56 @@ mod tests {
         // The real hash separates them without help.
         assert_ne!(key_hash("U1", "S1", "P1", 0), key_hash("U1", "S1", "P1", 1));
         assert_ne!(key_hash("U1", "S1P1", "", 0), key_hash("U1", "S1", "P1", 0));
+    }
+
+    /// Cleaning: valid codes kept, others (0 here, 300, -129, i32::MIN) and blanks become NONE,
+    /// blanks read from the validity bitmap's words wherever they fall (first and last row of a
+    /// word, a word's remainder) and in a column sliced off a word boundary.
+    #[test]
+    fn answers_are_cleaned_by_their_scale_and_blanks_wherever_they_fall() {
+        let scale = crate::instrument::Scale {
+            name: "s".into(),
+            vi: None,
+            en: None,
+            min: 1,
+            max: 5,
+            values: Some(vec![1, 2, 3, 4, 5, 300]),
+            labels_vi: Vec::new(),
+            labels_en: Vec::new(),
+            not_applicable: vec![0],
+            no_answer: Vec::new(),
+        };
+        // Under each blank is a valid code, which must not show through.
+        let values: Vec<i32> = (0..300i32)
+            .map(|i| match i {
+                7 => 300,
+                8 => -129,
+                9 => i32::MIN,
+                10 => 0,
+                _ => i % 5 + 1,
+            })
+            .collect();
+        let blank = |i: usize| [0, 62, 63, 64, 127, 130, 191, 255, 256, 299].contains(&i);
+        let raw: Vec<Option<i32>> = values
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (!blank(i)).then_some(x))
+            .collect();
+        let expected = |r: &Option<i32>| match r {
+            Some(x) if (1..=5).contains(x) || *x == 300 => *x,
+            _ => NONE,
+        };
+        let validity: polars_arrow::bitmap::Bitmap = (0..300).map(|i| !blank(i)).collect();
+        let whole = Int32Chunked::from_vec_validity("a".into(), values, Some(validity));
+        for (offset, len) in [(0, 300), (3, 250), (64, 200), (1, 1), (100, 0)] {
+            let part = whole.slice(offset, len);
+            let mut out = Vec::new();
+            cleaned(&part, &scale, &mut out).expect("one chunk");
+            let want: Vec<i32> = raw[offset as usize..offset as usize + len]
+                .iter()
+                .map(expected)
+                .collect();
+            assert_eq!(out, want, "offset {offset}, {len} rows");
+        }
     }
 }
