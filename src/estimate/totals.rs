@@ -702,7 +702,7 @@ pub(super) fn chunks(lf: LazyFrame) -> impl Iterator<Item = PolarsResult<DataFra
         // end of the rows.
         Err(_) => match reader.take().map(std::thread::JoinHandle::join) {
             Some(Err(_)) => Some(Err(
-                polars_err!(ComputeError: "reading the stored rows stopped"),
+                polars_err!(ComputeError: "{}", crate::msg!("estimate.reading_stopped")),
             )),
             _ => None,
         },
