@@ -220,6 +220,11 @@ pub fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
     when_free(held_by_another, BUSY_FOR, || fs::rename(from, to))
 }
 
+/// `fs::metadata`, waiting on Windows while another process is replacing the file.
+pub fn metadata(path: &Path) -> std::io::Result<fs::Metadata> {
+    when_free(held_by_another, BUSY_FOR, || fs::metadata(path))
+}
+
 /// `fs::read_to_string`, waiting on Windows while another process is replacing the file.
 pub fn read_to_string(path: &Path) -> std::io::Result<String> {
     when_free(held_by_another, BUSY_FOR, || fs::read_to_string(path))

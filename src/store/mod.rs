@@ -322,10 +322,35 @@ fn batch_files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     out
 }
 
+/// What `root` is. Another chiso may be making the store meanwhile (its manifest appears
+/// between the first look and the listing) or replacing its manifest (for that moment Windows
+/// refuses to open the file): a manifest seen in the listing, or there on a second look,
+/// makes it a store, never "not a store" or "manifest lost".
 fn look(root: &Path) -> Result<Found, StoreError> {
-    if root.join(manifest::FILE).is_file() {
+    if manifest_present(root)? {
         return Ok(Found::Store);
     }
+    let found = look_closer(root)?;
+    if found != Found::New && manifest_present(root)? {
+        return Ok(Found::Store);
+    }
+    Ok(found)
+}
+
+/// Whether `root` holds the manifest file (a folder of that name does not count).
+fn manifest_present(root: &Path) -> Result<bool, StoreError> {
+    let path = root.join(manifest::FILE);
+    match crate::files::metadata(&path) {
+        Ok(m) => Ok(m.is_file()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        // Under a file, or in a folder chiso may not enter: the listing tells.
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(false),
+        Err(e) => Err(io(&path, Action::Read)(e)),
+    }
+}
+
+/// [`look`] without a manifest at first sight: a new folder, a lost manifest, or something else.
+fn look_closer(root: &Path) -> Result<Found, StoreError> {
     let entries = match fs::read_dir(root) {
         Ok(es) => es,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::New),
@@ -338,6 +363,9 @@ fn look(root: &Path) -> Result<Found, StoreError> {
     let mut other = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
+        if name == manifest::FILE && e.file_type().is_ok_and(|t| t.is_file()) {
+            return Ok(Found::Store); // written since the first look
+        }
         let leftover = match name.as_str() {
             ".lock" => true,
             "tmp" => fs::read_dir(e.path()).is_ok_and(|es| {
@@ -951,6 +979,34 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a folder is: absent or holding only a refused first ingest's leftovers is new; a
+    /// manifest file makes a store; a folder named like the manifest, or anything else, is
+    /// another's folder; batch files without a manifest are a lost manifest.
+    #[test]
+    fn a_folder_is_a_store_only_with_a_manifest_file() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path().join("kho");
+        assert_eq!(look(&root)?, Found::New);
+        std::fs::create_dir_all(root.join("tmp"))?;
+        std::fs::write(root.join(".lock"), b"")?;
+        assert_eq!(look(&root)?, Found::New);
+        std::fs::create_dir(root.join(manifest::FILE))?;
+        assert_eq!(look(&root)?, Found::Other("\"manifest.json\"".into()));
+        std::fs::remove_dir(root.join(manifest::FILE))?;
+        std::fs::write(root.join(manifest::FILE), b"{}")?;
+        assert_eq!(look(&root)?, Found::Store);
+        std::fs::remove_file(root.join(manifest::FILE))?;
+        let data = root.join("data").join("survey=s").join("year=2026");
+        std::fs::create_dir_all(&data)?;
+        std::fs::write(data.join(format!("batch-{}.parquet", "a".repeat(64))), b"")?;
+        assert_eq!(look(&root)?, Found::ManifestLost(1));
+        // A file in place of the folder is not a store either, and says so as an error.
+        let file = dir.path().join("tệp");
+        std::fs::write(&file, b"x")?;
+        assert!(look(&file).is_err());
+        Ok(())
+    }
 
     /// A hash match reads the stored ids and answers exactly; a colliding hash (forced here by
     /// planting another id's hash) is not taken for a stored id.
