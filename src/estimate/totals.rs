@@ -219,34 +219,18 @@ struct Needs {
     complete: bool,
 }
 
-/// The dense layout of a PSU's sums: fixed blocks per question and per group, then the
-/// per-member sums of complete respondents, then the shares.
+/// What the pass computes besides every question's and group's fixed sums.
 struct Layout {
-    group_base: usize,
     /// Per group, which of its sums a figure uses: the pooled ratio's (pv, ps, px and their
     /// products), the comprehensive index's, Cronbach's α's (complete respondents). The
     /// others are not computed.
     needs: Vec<Needs>,
-    member_base: Vec<usize>,
-    share_base: usize,
+    /// The shares: a question and the codes counted.
     shares: Vec<(usize, Vec<i32>)>,
-    len: usize,
 }
 
 impl Vars {
     fn layout(&self) -> Layout {
-        let nq = self.questions.len();
-        let group_base = PER_QUESTION * nq;
-        let mut next = group_base + PER_GROUP * self.groups.len();
-        let member_base = self
-            .groups
-            .iter()
-            .map(|(_, m)| {
-                let b = next;
-                next += 2 * m.len();
-                b
-            })
-            .collect();
         let shares: Vec<(usize, Vec<i32>)> = self
             .defs
             .iter()
@@ -255,8 +239,6 @@ impl Vars {
                 _ => None,
             })
             .collect();
-        let share_base = next;
-        let len = share_base + shares.len();
         let mut needs = vec![Needs::default(); self.groups.len()];
         for (_, v) in &self.defs {
             match v {
@@ -274,50 +256,56 @@ impl Vars {
                 _ => {}
             }
         }
-        Layout {
-            needs,
-            group_base,
-            member_base,
-            share_base,
-            shares,
-            len,
-        }
+        Layout { needs, shares }
     }
 
-    /// Where registered quantity `v` (weighted or not) sits in the layout.
-    fn offset(&self, l: &Layout, weighted: bool, v: &Value) -> usize {
-        let gb = |g: usize| l.group_base + PER_GROUP * g;
-        let member =
-            |g: usize, q: usize| self.groups[g].1.iter().position(|m| *m == q).unwrap_or(0);
+    /// Where registered quantity `v` (weighted or not) is kept: its piece (an index into
+    /// [`Vars::pieces`]) and its place among that piece's sums of a PSU.
+    fn place(&self, l: &Layout, weighted: bool, v: &Value) -> (usize, usize) {
+        let question_pieces = self.questions.len().div_ceil(QUESTIONS_AT_ONCE);
+        let question = |q: usize, k: usize| {
+            (
+                q / QUESTIONS_AT_ONCE,
+                PER_QUESTION * (q % QUESTIONS_AT_ONCE) + k,
+            )
+        };
+        let group = |g: usize, k: usize| (question_pieces + g, k);
+        let member = |g: usize, q: usize, k: usize| {
+            let m = self.groups[g].1.iter().position(|m| *m == q).unwrap_or(0);
+            group(g, PER_GROUP + 2 * m + k)
+        };
         let m_off = |m: ItemMeasure| if m == ItemMeasure::SatisfiedPct { 4 } else { 7 };
         match v {
-            Value::Valid(q) => PER_QUESTION * q + if weighted { 0 } else { 1 },
-            Value::Satisfied(q) => PER_QUESTION * q + 2,
-            Value::Score(q) => PER_QUESTION * q + 3,
-            Value::ScoreSquared(q) => PER_QUESTION * q + 4,
-            Value::Any(g) => gb(*g) + if weighted { 0 } else { 1 },
-            Value::PooledV(g) => gb(*g) + 2,
-            Value::PooledVV(g) => gb(*g) + 3,
-            Value::PooledY(g, m) => gb(*g) + m_off(*m),
-            Value::PooledYY(g, m) => gb(*g) + m_off(*m) + 1,
-            Value::PooledXY(g, m) => gb(*g) + m_off(*m) + 2,
-            Value::Comprehensive(g) => gb(*g) + 10,
-            Value::Complete(g) => gb(*g) + 11,
-            Value::CompleteT(g) => gb(*g) + 12,
-            Value::CompleteTT(g) => gb(*g) + 13,
-            Value::CompleteX(g, q) => l.member_base[*g] + 2 * member(*g, *q),
-            Value::CompleteXX(g, q) => l.member_base[*g] + 2 * member(*g, *q) + 1,
+            Value::Valid(q) => question(*q, if weighted { 0 } else { 1 }),
+            Value::Satisfied(q) => question(*q, 2),
+            Value::Score(q) => question(*q, 3),
+            Value::ScoreSquared(q) => question(*q, 4),
+            Value::Any(g) => group(*g, if weighted { 0 } else { 1 }),
+            Value::PooledV(g) => group(*g, 2),
+            Value::PooledVV(g) => group(*g, 3),
+            Value::PooledY(g, m) => group(*g, m_off(*m)),
+            Value::PooledYY(g, m) => group(*g, m_off(*m) + 1),
+            Value::PooledXY(g, m) => group(*g, m_off(*m) + 2),
+            Value::Comprehensive(g) => group(*g, 10),
+            Value::Complete(g) => group(*g, 11),
+            Value::CompleteT(g) => group(*g, 12),
+            Value::CompleteTT(g) => group(*g, 13),
+            Value::CompleteX(g, q) => member(*g, *q, 0),
+            Value::CompleteXX(g, q) => member(*g, *q, 1),
             Value::In(q, codes) => {
-                l.share_base
-                    + l.shares
-                        .iter()
-                        .position(|(sq, sc)| sq == q && sc == codes)
-                        .unwrap_or(0)
+                let s = l
+                    .shares
+                    .iter()
+                    .position(|(sq, sc)| sq == q && sc == codes)
+                    .unwrap_or(0);
+                (question_pieces + self.groups.len() + s, 0)
             }
         }
     }
 
-    /// The pieces the sums are kept in: each summed by one thread over a part's rows.
+    /// The pieces the sums are kept in, each summed by one thread over a part's rows: the
+    /// questions by [`QUESTIONS_AT_ONCE`], then the groups, then the shares ([`Vars::place`]
+    /// counts on this order).
     fn pieces(&self, l: &Layout) -> Vec<Piece> {
         let nq = self.questions.len();
         let questions = (0..nq)
@@ -332,7 +320,7 @@ impl Vars {
     fn stride(&self, piece: Piece) -> usize {
         match piece {
             Piece::Questions(_, k) => PER_QUESTION * k,
-            Piece::Items(g) => PER_GROUP + 2 * self.groups[g].1.len(),
+            Piece::Items(g) => items_stride(&self.groups[g].1),
             Piece::Share(_) => 1,
         }
     }
@@ -349,120 +337,20 @@ impl Vars {
         part: &Part<'_>,
     ) {
         let t = self.threshold;
-        let rows = part.gid.iter().zip(part.w);
         match piece {
             Piece::Questions(j, 2) => add_questions::<2>(t, part, &part.x[j..j + 2], acc),
             Piece::Questions(j, _) => add_questions::<1>(t, part, &part.x[j..j + 1], acc),
-            Piece::Items(k) => {
-                let members = &self.groups[k].1;
-                let stride = self.stride(piece);
-                let needs = l.needs[k];
-                let n = part.gid.len();
-                // Each respondent's count of valid and of satisfied answers and score total,
-                // column by column (one stream at a time, as the processor reads best), in
-                // integers: exact, so the same numbers as summing 1.0s and scores in f64.
-                let Counts { nv, ns, sx } = counts;
-                for v in [&mut *nv, &mut *ns] {
-                    v.clear();
-                    v.resize(n, 0);
-                }
-                sx.clear();
-                sx.resize(n, 0);
-                for &q in members {
-                    let c = &part.x[q][..n];
-                    for (((&x, nv), ns), sx) in c.iter().zip(&mut *nv).zip(&mut *ns).zip(&mut *sx) {
-                        let valid = x != NONE;
-                        *nv += u32::from(valid);
-                        *ns += u32::from(valid & (x >= t));
-                        *sx += i64::from(x) * i64::from(valid);
-                    }
-                }
-                let complete = u32::try_from(members.len()).unwrap_or(u32::MAX);
-                for (((&g, &w), &nv), (&ns, &sx)) in rows.zip(&*nv).zip(ns.iter().zip(&*sx)) {
-                    if nv == 0 {
-                        continue;
-                    }
-                    let (pv, ps, px) = (f64::from(nv), f64::from(ns), sx as f64);
-                    let b = stride * g as usize;
-                    let r = &mut acc[b..b + stride];
-                    r[0] += w;
-                    r[1] += 1.0;
-                    if needs.pooled {
-                        r[2] += w * pv;
-                        r[3] += w * pv * pv;
-                        r[4] += w * ps;
-                        r[5] += w * ps * ps;
-                        r[6] += w * ps * pv;
-                        r[7] += w * px;
-                        r[8] += w * px * px;
-                        r[9] += w * px * pv;
-                    }
-                    if needs.comprehensive {
-                        r[10] += if ps == pv { w } else { 0.0 };
-                    }
-                    if needs.complete && nv == complete {
-                        r[11] += 1.0;
-                        r[12] += px;
-                        r[13] += px * px;
-                    }
-                }
-                // The members' own Σx and Σx² over complete respondents, a member at a time,
-                // in integers and without branches (a respondent who is not complete adds
-                // zeros), then added to the sums. They are whole numbers far below 2⁵³, so
-                // exact in any order: the same as adding each respondent's in f64.
-                if needs.complete {
-                    let n_groups = acc.len() / stride.max(1);
-                    let mut sums = vec![0i64; 2 * n_groups];
-                    for (m, &q) in members.iter().enumerate() {
-                        sums.fill(0);
-                        let rows = part.gid.iter().zip(&part.x[q]).zip(&*nv);
-                        for ((&g, &x), &nv) in rows {
-                            let k = i64::from(nv == complete);
-                            // A blank (i32::MIN) squared is 2⁶², still an i64; times 0.
-                            let x = i64::from(x) * k;
-                            let s = &mut sums[2 * g as usize..2 * g as usize + 2];
-                            s[0] += x;
-                            s[1] += x * x;
-                        }
-                        for (r, s) in acc.chunks_exact_mut(stride).zip(sums.chunks_exact(2)) {
-                            r[PER_GROUP + 2 * m] += s[0] as f64;
-                            r[PER_GROUP + 2 * m + 1] += s[1] as f64;
-                        }
-                    }
-                }
-            }
+            Piece::Items(k) => add_items(t, &self.groups[k].1, l.needs[k], part, counts, acc),
             Piece::Share(s) => {
                 let (q, codes) = &l.shares[s];
-                for ((&g, &w), &x) in rows.zip(&part.x[*q]) {
+                let rows = part.gid.iter().zip(part.w).zip(&part.x[*q]);
+                for ((&g, &w), &x) in rows {
                     if x != NONE && codes.contains(&x) {
                         acc[g as usize] += w;
                     }
                 }
             }
         }
-    }
-
-    /// The pieces' sums of `n_groups` PSUs laid out as [`Layout`] says, a row of
-    /// `l.len` per PSU.
-    fn spread(&self, l: &Layout, pieces: &[Piece], sums: &[Vec<f64>], n_groups: usize) -> Vec<f64> {
-        let mut acc = vec![0.0; n_groups * l.len];
-        for (&piece, sums) in pieces.iter().zip(sums) {
-            let stride = self.stride(piece);
-            let to: Vec<usize> = match piece {
-                Piece::Questions(j, k) => (PER_QUESTION * j..PER_QUESTION * (j + k)).collect(),
-                Piece::Items(k) => (0..PER_GROUP)
-                    .map(|o| l.group_base + PER_GROUP * k + o)
-                    .chain((0..stride - PER_GROUP).map(|o| l.member_base[k] + o))
-                    .collect(),
-                Piece::Share(s) => vec![l.share_base + s],
-            };
-            for (g, row) in acc.chunks_mut(l.len.max(1)).enumerate() {
-                for (o, &at) in to.iter().enumerate() {
-                    row[at] = sums[g * stride + o];
-                }
-            }
-        }
-        acc
     }
 }
 
@@ -503,6 +391,92 @@ fn add_questions<const K: usize>(t: i32, part: &Part<'_>, cols: &[Vec<i32>], acc
     }
 }
 
+/// Sums an item group keeps per PSU: [`PER_GROUP`], then two per member.
+fn items_stride(members: &[usize]) -> usize {
+    PER_GROUP + 2 * members.len()
+}
+
+/// [`Vars::add_piece`] for an item group (`members`, with what its figures use, `needs`): per
+/// PSU the sums of [`PER_GROUP`], then each member's Σx and Σx² over complete respondents.
+fn add_items(
+    t: i32,
+    members: &[usize],
+    needs: Needs,
+    part: &Part<'_>,
+    counts: &mut Counts,
+    acc: &mut [f64],
+) {
+    let rows = part.gid.iter().zip(part.w);
+    let stride = items_stride(members);
+    let n = part.gid.len();
+    // Each respondent's count of valid and of satisfied answers and score total,
+    // column by column (one stream at a time, as the processor reads best), in
+    // integers: exact, so the same numbers as summing 1.0s and scores in f64.
+    let Counts { nv, ns, sx } = counts.zeroed(n);
+    for &q in members {
+        let c = &part.x[q][..n];
+        for (((&x, nv), ns), sx) in c.iter().zip(&mut *nv).zip(&mut *ns).zip(&mut *sx) {
+            let valid = x != NONE;
+            *nv += u32::from(valid);
+            *ns += u32::from(valid & (x >= t));
+            *sx += i64::from(x) * i64::from(valid);
+        }
+    }
+    let complete = u32::try_from(members.len()).unwrap_or(u32::MAX);
+    for (((&g, &w), &nv), (&ns, &sx)) in rows.zip(&*nv).zip(ns.iter().zip(&*sx)) {
+        if nv == 0 {
+            continue;
+        }
+        let (pv, ps, px) = (f64::from(nv), f64::from(ns), sx as f64);
+        let b = stride * g as usize;
+        let r = &mut acc[b..b + stride];
+        r[0] += w;
+        r[1] += 1.0;
+        if needs.pooled {
+            r[2] += w * pv;
+            r[3] += w * pv * pv;
+            r[4] += w * ps;
+            r[5] += w * ps * ps;
+            r[6] += w * ps * pv;
+            r[7] += w * px;
+            r[8] += w * px * px;
+            r[9] += w * px * pv;
+        }
+        if needs.comprehensive {
+            r[10] += if ps == pv { w } else { 0.0 };
+        }
+        if needs.complete && nv == complete {
+            r[11] += 1.0;
+            r[12] += px;
+            r[13] += px * px;
+        }
+    }
+    // The members' own Σx and Σx² over complete respondents, a member at a time,
+    // in integers and without branches (a respondent who is not complete adds
+    // zeros), then added to the sums. They are whole numbers far below 2⁵³, so
+    // exact in any order: the same as adding each respondent's in f64.
+    if needs.complete {
+        let n_groups = acc.len() / stride.max(1);
+        let mut sums = vec![0i64; 2 * n_groups];
+        for (m, &q) in members.iter().enumerate() {
+            sums.fill(0);
+            let rows = part.gid.iter().zip(&part.x[q]).zip(nv.iter());
+            for ((&g, &x), &nv) in rows {
+                let k = i64::from(nv == complete);
+                // A blank (i32::MIN) squared is 2⁶², still an i64; times 0.
+                let x = i64::from(x) * k;
+                let s = &mut sums[2 * g as usize..2 * g as usize + 2];
+                s[0] += x;
+                s[1] += x * x;
+            }
+            for (r, s) in acc.chunks_exact_mut(stride).zip(sums.chunks_exact(2)) {
+                r[PER_GROUP + 2 * m] += s[0] as f64;
+                r[PER_GROUP + 2 * m + 1] += s[1] as f64;
+            }
+        }
+    }
+}
+
 /// An item group's per-respondent counts of valid and satisfied answers and score totals,
 /// kept from part to part (allocating them afresh costs the kernel's clearing of their pages).
 #[derive(Default)]
@@ -510,6 +484,19 @@ struct Counts {
     nv: Vec<u32>,
     ns: Vec<u32>,
     sx: Vec<i64>,
+}
+
+impl Counts {
+    /// The counts for `n` respondents, all zero.
+    fn zeroed(&mut self, n: usize) -> &mut Counts {
+        for v in [&mut self.nv, &mut self.ns] {
+            v.clear();
+            v.resize(n, 0);
+        }
+        self.sx.clear();
+        self.sx.resize(n, 0);
+        self
+    }
 }
 
 /// A part's rows as the sums read them, in file order: each answer column cleaned, and each
@@ -749,7 +736,6 @@ impl Totals {
         );
         let rows = rows.select(select);
         let layout = vars.layout();
-        let width = layout.len;
         let nq = vars.questions.len();
         // Calibration cells first (a pass over the weights and the cell columns only): joint
         // cells numbered in sorted order of their values; each cell's design weight summed in
@@ -897,20 +883,22 @@ impl Totals {
             }
         }
         let n_groups = keys.len();
-        let offsets: Vec<usize> = vars
+        let places: Vec<(usize, usize)> = vars
             .defs
             .iter()
-            .map(|(wtd, v)| vars.offset(&layout, *wtd, v))
+            .map(|(wtd, v)| vars.place(&layout, *wtd, v))
             .collect();
-        let columns = |acc: &[f64]| -> Vec<Vec<f64>> {
-            offsets
+        let columns = |sums: &[Vec<f64>]| -> Vec<Vec<f64>> {
+            places
                 .iter()
-                .map(|&o| (0..n_groups).map(|g| acc[g * width + o]).collect())
+                .map(|&(k, at)| {
+                    let stride = vars.stride(pieces[k]);
+                    (0..n_groups).map(|g| sums[k][g * stride + at]).collect()
+                })
                 .collect()
         };
-        let cols = columns(&vars.spread(&layout, &pieces, &sums, n_groups));
-        let unweighted =
-            rake.then(|| columns(&vars.spread(&layout, &pieces, &sums_plain, n_groups)));
+        let cols = columns(&sums);
+        let unweighted = rake.then(|| columns(&sums_plain));
         Ok(Totals::assemble(
             Groups {
                 keys,
