@@ -492,9 +492,8 @@ fn open_streamed(path: &Path) -> std::io::Result<Option<Table>> {
     let mut pending: Vec<u8> = Vec::with_capacity(SCAN_BYTES);
     // File offset of `pending[0]`.
     let mut offset = 0usize;
-    // The header and delimiter, from the first block; the parts cut so far.
-    let mut head: Option<(Option<Vec<String>>, u8)> = None;
-    let mut cut: Option<Cutter> = None;
+    // From the first block: the parts cut so far, the header and the delimiter.
+    let mut first: Option<(Cutter, Option<Vec<String>>, u8)> = None;
     let mut any_text = false;
     let mut eof = false;
     let mut piece = vec![0u8; SCAN_BYTES];
@@ -512,35 +511,33 @@ fn open_streamed(path: &Path) -> std::io::Result<Option<Table>> {
             }
         };
         let mut block = &pending[..upto];
-        if cut.is_none() {
+        let mut base = 0;
+        if first.is_none() {
             if is_workbook(block)
                 || block.starts_with(&[0xFF, 0xFE])
                 || block.starts_with(&[0xFE, 0xFF])
             {
                 return Ok(None);
             }
-            let bom = block.starts_with(&[0xEF, 0xBB, 0xBF]);
-            if bom {
-                block = &block[3..];
+            if let Some(rest) = block.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+                (block, base) = (rest, 3);
             }
-            cut = Some(Cutter::new(if bom { 3 } else { 0 }));
         }
         if memchr::memchr2(b'"', 0, block).is_some() || std::str::from_utf8(block).is_err() {
             return Ok(None);
         }
         let at = offset + (upto - block.len());
         any_text = any_text || !block.iter().all(u8::is_ascii_whitespace);
-        if head.is_none() {
+        let (cut, _, _) = first.get_or_insert_with(|| {
             let delimiter = sniff_delimiter(block);
-            head = Some((first_record(block, delimiter).ok().flatten(), delimiter));
-        }
-        if let Some(c) = cut.as_mut() {
-            c.feed(block, at);
-        }
+            let header = first_record(block, delimiter).ok().flatten();
+            (Cutter::new(base), header, delimiter)
+        });
+        cut.feed(block, at);
         pending.drain(..upto);
         offset += upto;
     }
-    let (Some((Some(header), delimiter)), Some(cut), true) = (head, cut, any_text) else {
+    let (Some((cut, Some(header), delimiter)), true) = (first, any_text) else {
         return Ok(None);
     };
     let bom = cut.base == 3;
